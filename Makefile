@@ -1,0 +1,44 @@
+# Frontline: `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/frontline
+REDIS_URL ?= redis://127.0.0.1:6379/0
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: install demo test test-sqlite test-postgres lint bench prod load messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check uv 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py recompute_metrics
+	@echo ""
+	@echo "Frontline is running at http://$(HOST):$(PORT)/  (admin: /admin/, COO pipeline: /pipeline/, API docs: /api/docs/)"
+	@echo "Demo logins (password for all: frontline-demo): coo, admin (superuser), csm_manufacturing, lead_manufacturing"
+	@echo "Stop with Ctrl-C; run 'make demo' again to come back to the same data."
+	$(DEV_ENV) exec $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	@bash scripts/run_tests.sh
+
+bench: install
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts

@@ -1,0 +1,5 @@
+"""Frontline project configuration; importing it loads the Celery app."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,206 @@
+"""CSV import plumbing shared by every import command: reading, line numbers, rejects, reports.
+
+Line numbers are the ones an editor shows: the header is line 1, the first
+data row line 2. A file with any rejected row loads nothing unless the caller
+asked to skip invalid rows; then the rejects are written, with reasons, to
+`<file>.rejected.csv` beside the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (missing, not UTF-8, header columns missing)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # editor line number for files, 0-based index for JSON lists
+    field: str
+    reason: str
+    raw: tuple = ()
+
+    def as_dict(self, *, position_name: str = "line") -> dict:
+        return {position_name: self.line, "field": self.field, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+
+class RowRejected(Exception):
+    def __init__(self, field_name: str, reason: str):
+        super().__init__(f"{field_name}: {reason}")
+        self.field = field_name
+        self.reason = reason
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    loaded: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    registered: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [
+            _("read %(n)d") % {"n": self.read},
+            _("loaded %(n)d") % {"n": self.loaded},
+            _("created %(n)d") % {"n": self.created},
+            _("updated %(n)d") % {"n": self.updated},
+            _("rejected %(n)d") % {"n": len(self.rejected)},
+            _("%(s).2f s") % {"s": self.seconds},
+        ]
+        return ", ".join(parts)
+
+
+def read_csv_rows(
+    path: Path | str, *, columns: Iterable[str]
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Yield (line number, row) for each data row; raise ImportFileError when the header lacks a column."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(_("%(path)s: no such file") % {"path": path})
+    handle = path.open(newline="", encoding="utf-8-sig")
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ImportFileError(
+                _("%(path)s: the file is empty; expected a header row") % {"path": path}
+            ) from None
+        except UnicodeDecodeError:
+            raise ImportFileError(_("%(path)s: not UTF-8 text") % {"path": path}) from None
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise ImportFileError(
+                _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
+                % {"missing": ", ".join(missing), "expected": ",".join(columns)}
+            )
+        width = len(header)
+        line = 1
+        try:
+            for values in reader:
+                line = reader.line_num
+                if not values or all(not v.strip() for v in values):
+                    continue
+                row: dict[str, str | None] = {
+                    name: (values[i].strip() if i < len(values) else None)
+                    for i, name in enumerate(header)
+                }
+                if len(values) > width:
+                    row["__extra__"] = ",".join(values[width:])
+                yield line, row
+        except UnicodeDecodeError:
+            raise ImportFileError(_("line %(line)d: not UTF-8 text") % {"line": line + 1}) from None
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
+            ) from None
+    finally:
+        handle.close()
+
+
+def rejects_path(path: Path | str) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".rejected.csv")
+
+
+def write_rejects(path: Path | str, rejected: list[RowError], *, columns: Iterable[str]) -> Path:
+    """Write the rejected rows with their line and reason beside the input file."""
+    target = rejects_path(path)
+    columns = list(columns)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "field", "reason", *columns])
+        for error in rejected:
+            writer.writerow([error.line, error.field, error.reason, *error.raw])
+    return target
+
+
+def require(row: dict, name: str) -> str:
+    value = row.get(name)
+    if value is None:
+        raise RowRejected(name, _("missing column"))
+    if value == "":
+        raise RowRejected(name, _("required, but empty"))
+    return value
+
+
+def parse_non_negative_int(row: dict, name: str, *, required: bool = True) -> int | None:
+    value = row.get(name)
+    if value is None:
+        raise RowRejected(name, _("missing column"))
+    if value == "":
+        if required:
+            raise RowRejected(name, _("required, but empty"))
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RowRejected(name, _("%(value)r is not a whole number") % {"value": value}) from None
+    if number < 0:
+        raise RowRejected(name, _("%(value)s is negative; must be 0 or more") % {"value": value})
+    return number
+
+
+class ImportCommand(BaseCommand):
+    """Base of `import_*` commands: FILE and --skip-invalid, a report, a non-zero exit on rejects."""
+
+    columns: tuple[str, ...] = ()
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=_("CSV file (UTF-8, header row)"))
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help=_("load the valid rows and write the rejected ones beside the input"),
+        )
+
+    def run_import(self, *, path: Path, skip_invalid: bool, progress) -> ImportReport:
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        started = time.monotonic()
+        try:
+            report = self.run_import(
+                path=path, skip_invalid=options["skip_invalid"], progress=options["verbosity"] > 0
+            )
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+        report.seconds = time.monotonic() - started
+        if report.rejected and not options["skip_invalid"]:
+            for error in report.rejected[:1000]:
+                self.stderr.write(str(error))
+            if len(report.rejected) > 1000:
+                self.stderr.write(_("… and %(n)d more") % {"n": len(report.rejected) - 1000})
+            raise CommandError(
+                _(
+                    "%(n)d row(s) rejected; nothing was loaded (use --skip-invalid to load the valid rows)"
+                )
+                % {"n": len(report.rejected)}
+            )
+        if report.rejected:
+            target = write_rejects(path, report.rejected, columns=self.columns)
+            self.stderr.write(
+                _("%(n)d row(s) rejected, written with reasons to %(target)s")
+                % {"n": len(report.rejected), "target": target}
+            )
+        for code in report.registered:
+            self.stderr.write(
+                _("registered unknown code %(code)s with category/kind 'other'") % {"code": code}
+            )
+        self.stdout.write(report.summary())

@@ -1,0 +1,145 @@
+"""Writes for verticals and people: onboarding staff from a CSV of memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from config.csv_import import ImportReport, RowError, RowRejected, require
+
+from .models import (
+    COMPANY_ROLES,
+    ROLE_GROUPS,
+    STAFF_ROLES,
+    VERTICAL_ROLES,
+    Membership,
+    Role,
+    Vertical,
+)
+
+PEOPLE_COLUMNS = ("username", "full_name", "email", "vertical", "role")
+
+_username_validator = UnicodeUsernameValidator()
+
+
+def _parse_person(row: dict, verticals: dict[str, Vertical]) -> dict:
+    username = require(row, "username")
+    if len(username) > 150:
+        raise RowRejected("username", _("longer than 150 characters"))
+    try:
+        _username_validator(username)
+    except ValidationError:
+        raise RowRejected(
+            "username",
+            _("%(value)r may contain only letters, digits and @/./+/-/_") % {"value": username},
+        ) from None
+    for name in ("full_name", "email", "vertical"):
+        if row.get(name) is None:
+            raise RowRejected(name, _("missing column"))
+    full_name = row["full_name"]
+    if len(full_name) > 150:
+        raise RowRejected("full_name", _("longer than 150 characters"))
+    email = row["email"]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RowRejected(
+                "email", _("%(value)r is not an email address") % {"value": email}
+            ) from None
+    role = require(row, "role")
+    if role not in Role.values:
+        raise RowRejected(
+            "role",
+            _("%(value)r is not one of %(choices)s")
+            % {"value": role, "choices": ", ".join(Role.values)},
+        )
+    code = row["vertical"]
+    vertical = None
+    if role in VERTICAL_ROLES:
+        if not code:
+            raise RowRejected("vertical", _("role %(role)s needs a vertical code") % {"role": role})
+        vertical = verticals.get(code)
+        if vertical is None:
+            raise RowRejected("vertical", _("unknown vertical %(value)r") % {"value": code})
+    elif role in COMPANY_ROLES and code:
+        raise RowRejected(
+            "vertical", _("role %(role)s is company-wide; leave vertical empty") % {"role": role}
+        )
+    return {
+        "username": username,
+        "full_name": full_name,
+        "email": email,
+        "role": role,
+        "vertical": vertical,
+    }
+
+
+def import_people(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> ImportReport:
+    """Create missing users and add missing memberships; re-importing changes nothing.
+
+    New users get no usable password until one is set. Working roles, leads and
+    the COO become staff (they work in the admin); API clients do not.
+    """
+    report = ImportReport()
+    verticals = {v.code: v for v in Vertical.objects.all()}
+    parsed = []
+    for line, row in rows:
+        report.read += 1
+        try:
+            parsed.append(_parse_person(row, verticals))
+        except RowRejected as exc:
+            report.rejected.append(
+                RowError(
+                    line, exc.field, exc.reason, tuple(row.get(c) or "" for c in PEOPLE_COLUMNS)
+                )
+            )
+    if report.rejected and not skip_invalid:
+        return report
+
+    User = get_user_model()
+    groups = {role: Group.objects.get_or_create(name=name)[0] for role, name in ROLE_GROUPS.items()}
+    with transaction.atomic():
+        users = {
+            u.username: u for u in User.objects.filter(username__in={p["username"] for p in parsed})
+        }
+        for person in parsed:
+            user = users.get(person["username"])
+            if user is None:
+                user = User(
+                    username=person["username"],
+                    first_name=person["full_name"],
+                    email=person["email"],
+                )
+                user.set_unusable_password()
+                user.save()
+                users[user.username] = user
+                report.created += 1
+            else:
+                changed = False
+                if person["full_name"] and user.first_name != person["full_name"]:
+                    user.first_name = person["full_name"]
+                    changed = True
+                if person["email"] and user.email != person["email"]:
+                    user.email = person["email"]
+                    changed = True
+                if changed:
+                    user.save(update_fields=["first_name", "email"])
+                    report.updated += 1
+            if person["role"] in STAFF_ROLES and not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            _, created = Membership.objects.get_or_create(
+                user=user, vertical=person["vertical"], role=person["role"]
+            )
+            user.groups.add(groups[person["role"]])
+            if created:
+                report.loaded += 1
+    return report
