@@ -1,0 +1,3 @@
+"""Pages of the COO's pipeline review."""
+
+urlpatterns: list = []
