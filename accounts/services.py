@@ -28,11 +28,11 @@ _UPDATED_FIELDS = ["name", "local_name", "vertical", "headcount", "region", "sta
 
 
 def _parse_account(row: dict, *, verticals: dict, csms: dict) -> dict:
-    external_id = require(row, "external_id")
-    name = require(row, "name")
-    for column in ("local_name", "region", "stage", "csm", "vertical", "headcount"):
+    for column in ACCOUNT_COLUMNS:
         if row.get(column) is None:
             raise RowRejected(column, _("missing column"))
+    external_id = require(row, "external_id")
+    name = require(row, "name")
     for column, limit in _FIELD_LIMITS.items():
         if len(row[column]) > limit:
             raise RowRejected(column, _("longer than %(n)d characters") % {"n": limit})
