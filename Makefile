@@ -40,5 +40,15 @@ test: install lint
 bench: install
 	@bash scripts/bench.sh
 
+# Production stack on this machine: needs DATABASE_URL, CELERY_BROKER_URL and DJANGO_SECRET_KEY.
+prod: install
+	@test -n "$$DATABASE_URL" || { echo "set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/frontline)"; exit 2; }
+	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "set DJANGO_SECRET_KEY"; exit 2; }
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	exec $(VENV)/bin/honcho start -f Procfile
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts
