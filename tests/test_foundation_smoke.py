@@ -26,3 +26,10 @@ def test_healthz_and_readyz(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["database"] is True
+
+
+def test_readyz_is_503_when_the_broker_is_unreachable(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
