@@ -1,8 +1,17 @@
+"""Accounts in the admin: scoped to the user's verticals, audited, importable, with "log a visit"."""
+
+import datetime as dt
+
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from verticals.admin_scoping import VerticalScopedAdmin
+from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
+from visits.models import Visit
+from visits.selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
 from .models import (
     Account,
@@ -12,6 +21,7 @@ from .models import (
     SizeTier,
     size_tier_filter,
 )
+from .resources import AccountResource, ContactResource
 
 
 class SizeTierFilter(admin.SimpleListFilter):
@@ -24,6 +34,38 @@ class SizeTierFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in SizeTier.values:
             return queryset.filter(size_tier_filter(self.value()))
+        return queryset
+
+
+class MyAccountsFilter(admin.SimpleListFilter):
+    """Accounts I own as CSM or serve on the account team ("mine")."""
+
+    title = _("whose")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("My accounts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(my_accounts_q(request.user))
+        return queryset
+
+
+class NotVisitedFilter(admin.SimpleListFilter):
+    title = _("last visit")
+    parameter_name = "not_visited"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(NOT_VISITED_DAYS), _("Not visited in %(n)d days") % {"n": NOT_VISITED_DAYS}),
+            ("30", _("Not visited in %(n)d days") % {"n": 30}),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("30", str(NOT_VISITED_DAYS)):
+            cutoff = timezone.localdate() - dt.timedelta(days=int(self.value()))
+            return queryset.filter(not_visited_since_q(cutoff))
         return queryset
 
 
@@ -47,8 +89,9 @@ class IntegrationProjectInline(VerticalScopedAdmin, admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
+class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin):
     vertical_field = "vertical_id"
+    resource_classes = [AccountResource]
     list_display = [
         "name",
         "local_name",
@@ -58,10 +101,13 @@ class AccountAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
         "headcount",
         "region",
         "owner_csm",
+        "last_visit",
         "renewal_date",
     ]
     list_filter = [
-        "vertical",
+        MyAccountsFilter,
+        NotVisitedFilter,
+        ("vertical", admin.RelatedOnlyFieldListFilter),
         "stage",
         SizeTierFilter,
         "dedicated_deployment",
@@ -89,20 +135,60 @@ class AccountAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
         ),
     ]
 
+    def get_queryset(self, request):
+        last = Visit.objects.filter(account=OuterRef("pk")).order_by("-visited_on")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
+        )
+
+    @admin.display(description=_("last visit"), ordering="last_visited_on")
+    def last_visit(self, obj):
+        if obj.last_visited_on is None:
+            return format_html('<span class="frontline-stale">{}</span>', _("never"))
+        stale = (timezone.localdate() - obj.last_visited_on).days > NOT_VISITED_DAYS
+        return format_html(
+            '<span class="{}">{}</span>',
+            "frontline-stale" if stale else "",
+            obj.last_visited_on.isoformat(),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_log_visit": request.user.has_perm("visits.add_visit"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Contact)
-class ContactAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
+class ContactAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ContactResource]
     list_display = ["name", "title", "role", "account", "email", "phone"]
-    list_filter = ["role", "account__vertical"]
+    list_filter = ["role", ("account__vertical", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "title", "email", "account__name", "account__local_name"]
     autocomplete_fields = ["account"]
     list_select_related = ["account"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The visit form's customer attendees: offer the contacts of the account being visited
+        # (visits/js/attendees.js adds the chosen account to the autocomplete request).
+        account = request.GET.get("account", "")
+        if (
+            request.GET.get("field_name") == "contact_attendees"
+            and request.GET.get("model_name") == "visit"
+            and account.isdigit()
+        ):
+            queryset = queryset.filter(account_id=int(account))
+        return queryset, may_have_duplicates
 
 
 @admin.register(AccountTeamMember)
 class AccountTeamMemberAdmin(VerticalScopedAdmin, admin.ModelAdmin):
     list_display = ["account", "user", "role"]
-    list_filter = ["role", "account__vertical"]
+    list_filter = ["role", ("account__vertical", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["account__name", "user__username", "user__first_name"]
     autocomplete_fields = ["account", "user"]
     list_select_related = ["account", "user"]
@@ -111,7 +197,11 @@ class AccountTeamMemberAdmin(VerticalScopedAdmin, admin.ModelAdmin):
 @admin.register(IntegrationProject)
 class IntegrationProjectAdmin(VerticalScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "account", "connector", "status", "owner", "started_on", "live_on"]
-    list_filter = ["status", "connector__system_kind", "account__vertical"]
+    list_filter = [
+        "status",
+        "connector__system_kind",
+        ("account__vertical", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "account__name", "account__local_name"]
     autocomplete_fields = ["account", "connector", "owner"]
     list_select_related = ["account", "connector", "owner"]

@@ -181,21 +181,52 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # `Authorization: Token KEY` for systems (keys stored hashed; see verticals.api.auth).
+        "verticals.api.auth.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "verticals.api.auth.TokenWriteAllowed",
+        "verticals.api.auth.SingleValuedQueryParameters",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["verticals.api.auth.APIRateThrottle"],
+    # Per API key (`token`), per session user (`user`), per address when anonymous (`anon`).
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "verticals.api.errors.api_exception_handler",
+    # Dates are YYYY-MM-DD only (what the schema says), not every ISO 8601 form.
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Frontline API",
-    "DESCRIPTION": "Account health, usage feeds, verticals and visits of Frontline.",
+    "DESCRIPTION": (
+        "Account health, usage feeds, verticals and visits of Frontline. "
+        "Authenticate with `Authorization: Token KEY` (keys from `manage.py create_api_token`) "
+        "or an admin session. Everything is scoped to the caller's verticals. Errors answer "
+        '`{"errors": [{"field": ..., "reason": ...}]}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "accounts.models.Stage",
+        "HealthColorEnum": "metrics.models.HealthColor",
+        "SizeTierEnum": "accounts.models.SizeTier",
+        "VisitTypeEnum": "visits.models.VisitType",
+        "SentimentEnum": "visits.models.Sentiment",
+    },
 }
 
 # --- Email ------------------------------------------------------------------------------

@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("verticals.urls")),
+    path("", include("visits.urls")),
 ]

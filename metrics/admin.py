@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import App, Connector, MetricPolicy
+from . import services
+from .models import App, Connector, MetricPolicy, PendingRecompute
 
 
 @admin.register(App)
@@ -36,7 +37,19 @@ class MetricPolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.pk = None
-        obj._state.adding = True
-        obj.created_by = request.user
-        obj.save()
+        # A new version, and a recompute of the current window sent when it commits.
+        services.save_policy_version(policy=obj, user=request.user)
+
+
+@admin.register(PendingRecompute)
+class PendingRecomputeAdmin(admin.ModelAdmin):
+    """Recomputes owed to the daily status; a row disappears when its task has run."""
+
+    list_display = ["id", "reason", "start", "end", "created_at", "claimed_until", "attempts"]
+    list_filter = ["reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

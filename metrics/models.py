@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -226,6 +226,38 @@ class MetricPolicy(models.Model):
         _("requirement first-response SLA (hours)"), default=24, validators=[MinValueValidator(1)]
     )
 
+    # The executive's visit plan (visits.planner): the points each reason can give a
+    # visit; the defaults add up to 100 so a score reads as "out of 100".
+    plan_weight_red = models.PositiveSmallIntegerField(
+        _("visit plan: health red (half for yellow or falling health)"), default=20
+    )
+    plan_weight_dag_drop = models.PositiveSmallIntegerField(
+        _("visit plan: DAG rate fell over 4 weeks (full at a halving)"), default=20
+    )
+    plan_weight_overdue = models.PositiveSmallIntegerField(
+        _("visit plan: overdue requirements"), default=15
+    )
+    plan_weight_renewal = models.PositiveSmallIntegerField(
+        _("visit plan: renewal coming up"), default=10
+    )
+    plan_renewal_days = models.PositiveSmallIntegerField(
+        _("visit plan: renewal counts from (days before)"),
+        default=90,
+        validators=[MinValueValidator(1)],
+    )
+    plan_weight_size = models.PositiveSmallIntegerField(
+        _("visit plan: size tier (full at 1,000,000+)"), default=10
+    )
+    plan_weight_near_deep = models.PositiveSmallIntegerField(
+        _("visit plan: one criterion short of deep integration"), default=10
+    )
+    plan_weight_staleness = models.PositiveSmallIntegerField(
+        _("visit plan: days since the last visit by anyone"), default=10
+    )
+    plan_weight_executive_staleness = models.PositiveSmallIntegerField(
+        _("visit plan: days since the last executive visit"), default=5
+    )
+
     created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -288,6 +320,17 @@ class MetricPolicy(models.Model):
         "green_min_score",
         "yellow_min_score",
         "requirement_sla_hours",
+    )
+    PLAN_FIELDS = (
+        "plan_weight_red",
+        "plan_weight_dag_drop",
+        "plan_weight_overdue",
+        "plan_weight_renewal",
+        "plan_renewal_days",
+        "plan_weight_size",
+        "plan_weight_near_deep",
+        "plan_weight_staleness",
+        "plan_weight_executive_staleness",
     )
 
     def clean(self):
@@ -388,3 +431,45 @@ class AccountDailyStatus(models.Model):
             models.Index(fields=["day", "deep_integration_level"], name="status_day_level"),
             models.Index(fields=["day", "color"], name="status_day_color"),
         ]
+
+
+class PendingRecompute(models.Model):
+    """A recompute owed to the daily status: durable, so no queued message can lose it.
+
+    Written in the same transaction as the change that needs it (an ingest, a
+    policy version); a task claims a row by setting a lease (`claimed_until`),
+    recomputes, and deletes the row. A row whose task never ran or died is
+    found again by the periodic sweep once its lease has expired.
+    `account_ids` null means every account; `account_id_from`/`_to` bound a
+    chunk of every account (inclusive).
+    """
+
+    class Reason(models.TextChoices):
+        INGEST = "ingest", _("Feed ingest")
+        POLICY = "policy", _("Policy change")
+        NIGHTLY = "nightly", _("Nightly")
+        MANUAL = "manual", _("Manual")
+
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    account_ids = models.JSONField(_("accounts (ids)"), null=True, blank=True)
+    account_id_from = models.BigIntegerField(null=True, blank=True)
+    account_id_to = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("pending recompute")
+        verbose_name_plural = _("pending recomputes")
+        constraints = [
+            models.CheckConstraint(
+                name="pending_recompute_range", condition=Q(end__gte=F("start"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} {self.start}..{self.end}"

@@ -35,3 +35,14 @@ def other_csm(db):
 @pytest.fixture
 def superuser(db):
     return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_switched():
+    """Requests activate the visitor's language in the test's thread; start every test in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 
-from .selectors import scope_by_vertical, verticals_visible_to
+from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
+
+USER_LABEL = "auth.user"
 
 
 class VerticalScopedAdmin:
@@ -32,11 +38,16 @@ class VerticalScopedAdmin:
             kwargs["queryset"] = contacts_visible_to(request.user)
         elif label == "verticals.vertical":
             kwargs["queryset"] = verticals_visible_to(request.user)
+        elif label == USER_LABEL:
+            kwargs["queryset"] = people_visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.related_model._meta.label_lower == "accounts.contact":
+        label = db_field.related_model._meta.label_lower
+        if label == "accounts.contact":
             kwargs["queryset"] = contacts_visible_to(request.user)
+        elif label == USER_LABEL:
+            kwargs["queryset"] = people_visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_object(self, request, object_id, from_field=None):
@@ -45,3 +56,55 @@ class VerticalScopedAdmin:
             # A forged URL to another vertical's object (or a missing one): 404, not a redirect.
             raise Http404
         return obj
+
+    # --- django-simple-history's pages -------------------------------------------------
+    # Its history views fall back to the historical rows when get_queryset() misses, which
+    # would show another vertical's history; answer 404 unless the object is in scope (or,
+    # once deleted, its last recorded state was).
+
+    def _history_in_scope(self, request, object_id) -> bool:
+        pk_name = self.model._meta.pk.attname
+        try:
+            self.model._meta.pk.to_python(object_id)
+        except ValidationError:
+            return False
+        if self.get_queryset(request).filter(**{pk_name: object_id}).exists():
+            return True
+        if self.model._default_manager.filter(**{pk_name: object_id}).exists():
+            return False
+        history = self.model.history.filter(**{pk_name: object_id}).order_by("-history_id")
+        latest = history.values_list("history_id", flat=True)[:1]
+        return scope_by_vertical(
+            self.model.history.filter(history_id__in=list(latest)),
+            request.user,
+            vertical_field=self.vertical_field,
+        ).exists()
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._history_in_scope(request, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._history_in_scope(request, unquote(object_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class RoleImportExportMixin(ImportExportMixin):
+    """django-import-export in the admin, allowed by the role's model permissions.
+
+    Importing creates and updates rows, so it needs both add and change;
+    exporting needs view. What is exported is the scoped changelist.
+    Large customers' old systems hand over CSV or Excel files.
+    """
+
+    formats = [base_formats.CSV, base_formats.XLSX]
+    import_formats = formats
+    export_formats = formats
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)

@@ -103,3 +103,56 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.vertical.code if self.vertical_id else _("company")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+def _default_token_expiry():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=365)
+
+
+class APIToken(models.Model):
+    """A key a system uses for the REST API (`Authorization: Token KEY`), acting as its user.
+
+    Only a SHA-256 hash of the key is stored: a leaked database does not leak
+    usable keys. The first characters of the key (`prefix`) are kept in clear so
+    people can tell keys apart in the admin. Read-only unless `can_write`; it
+    stops working when it expires or is revoked.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    can_write = models.BooleanField(
+        _("may write"),
+        default=False,
+        help_text=_("Allows ingesting usage feeds and logging visits; read-only otherwise."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), default=_default_token_expiry)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… · {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

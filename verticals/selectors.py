@@ -75,3 +75,22 @@ def staffing(vertical: Vertical) -> dict[str, int]:
     for role in vertical.memberships.filter(role__in=list(counts)).values_list("role", flat=True):
         counts[role] += 1
     return counts
+
+
+def people_visible_to(user) -> QuerySet:
+    """Our people the user may pick (owners, attendees): members of the user's verticals.
+
+    Holders of the COO role are included for everyone because the COO joins
+    visits in every vertical; superusers, the COO and API clients see everyone.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Q
+
+    people = get_user_model().objects.all()
+    ids = visible_vertical_ids(user)
+    if ids is None:
+        return people
+    member = Membership.objects.filter(user=OuterRef("pk")).filter(
+        Q(vertical_id__in=ids) | Q(role=Role.COO, vertical__isnull=True)
+    )
+    return people.filter(Exists(member))

@@ -1,10 +1,139 @@
-from django.contrib import admin
+"""The CSM's day in the admin: log a visit on one screen, follow requirements and action items.
+
+Everything is scoped to the user's verticals (VerticalScopedAdmin); "mine",
+"overdue" and "due this week" come from visits.selectors; admin actions call
+visits.services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from verticals.admin_scoping import VerticalScopedAdmin
+from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
 
-from .models import ActionItem, Requirement, Visit
+from . import selectors, services
+from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
+from .resources import RequirementResource, VisitResource
+
+OVERDUE_BADGE = '<span class="frontline-overdue" style="color:#fff;background:#ba2121;padding:1px 6px;border-radius:3px;font-weight:bold">{}</span>'
+
+
+def _overdue_badge(text):
+    return format_html(OVERDUE_BADGE, text)
+
+
+# --- list filters --------------------------------------------------------------------------
+
+
+class MineFilter(admin.SimpleListFilter):
+    """What is mine, as visits.selectors defines it for the model at hand."""
+
+    title = _("whose")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Mine"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        user = request.user
+        model = queryset.model
+        if model is Requirement:
+            return queryset.filter(selectors.my_requirements_q(user))
+        if model is ActionItem:
+            return queryset.filter(selectors.my_action_items_q(user))
+        attended = Visit.staff_attendees.through.objects.filter(user=user).values("visit_id")
+        return queryset.filter(Q(author=user) | Q(id__in=attended))
+
+
+class RequirementStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("Open")),
+            ("overdue", _("Overdue: no first response within the SLA")),
+            ("closed", _("Resolved or declined")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "overdue":
+            return queryset.overdue(sla_hours=selectors.requirement_sla_hours())
+        if self.value() == "closed":
+            return queryset.exclude(status__in=[s.value for s in OPEN_REQUIREMENT_STATUSES])
+        return queryset
+
+
+class ActionItemDueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("week", _("Open, due this week")),
+            ("open", _("Open")),
+            ("done", _("Done")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.overdue(today=today)
+        if self.value() == "week":
+            return queryset.open().filter(due_on__lte=selectors.week_bounds(today)[1])
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+# --- the one-screen visit form -----------------------------------------------------------
+
+
+class VisitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = [
+            "account",
+            "visited_on",
+            "visit_type",
+            "author",
+            "sentiment",
+            "purpose",
+            "summary",
+            "staff_attendees",
+            "contact_attendees",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account")
+        contacts = cleaned.get("contact_attendees")
+        if account is not None and contacts:
+            strangers = [c for c in contacts if c.account_id != account.pk]
+            if strangers:
+                self.add_error(
+                    "contact_attendees",
+                    _("%(names)s are not contacts of %(account)s.")
+                    % {"names": ", ".join(c.name for c in strangers), "account": account},
+                )
+        return cleaned
 
 
 class RequirementInline(VerticalScopedAdmin, admin.StackedInline):
@@ -26,9 +155,23 @@ class ActionItemInline(VerticalScopedAdmin, admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["visited_on", "account", "visit_type", "author", "sentiment", "purpose"]
-    list_filter = ["visit_type", "sentiment", "account__vertical"]
+class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin):
+    form = VisitAdminForm
+    resource_classes = [VisitResource]
+    list_display = [
+        "visited_on",
+        "account",
+        "visit_type",
+        "author",
+        "sentiment",
+        "purpose",
+    ]
+    list_filter = [
+        MineFilter,
+        "visit_type",
+        "sentiment",
+        ("account__vertical", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["account__name", "account__local_name", "purpose", "summary"]
     autocomplete_fields = ["account", "author", "staff_attendees", "contact_attendees"]
     list_select_related = ["account", "author"]
@@ -43,24 +186,88 @@ class VisitAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
         "contact_attendees",
     ]
 
+    class Media:
+        js = ["admin/js/jquery.init.js", "visits/js/attendees.js"]
+
     def get_changeform_initial_data(self, request):
+        # ?account=ID comes from the account page's "log a visit" button.
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("author", request.user.pk)
         initial.setdefault("visited_on", timezone.localdate())
         return initial
 
+    def response_add(self, request, obj, post_url_continue=None):
+        # Logged from the account's page ("log a visit"): go back to that account.
+        response = super().response_add(request, obj, post_url_continue)
+        came_from_account = request.GET.get("account") == str(obj.account_id)
+        if came_from_account and "_save" in request.POST and response.status_code == 302:
+            response["Location"] = reverse("admin:accounts_account_change", args=[obj.account_id])
+        return response
+
     def save_formset(self, request, form, formset, change):
         # Children logged on the visit's screen belong to the visit's account.
         for obj in formset.save(commit=False):
             obj.account_id = form.instance.account_id
+            obj._history_user = request.user
             obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
 
+    # -- visit cadence, for leads and the COO --
+
+    def get_urls(self):
+        urls = super().get_urls()
+        cadence = path(
+            "cadence/",
+            self.admin_site.admin_view(self.cadence_view),
+            name="visits_visit_cadence",
+        )
+        return [cadence, *urls]
+
+    def cadence_view(self, request):
+        if not selectors.can_see_cadence(request.user):
+            raise PermissionDenied
+        try:
+            weeks = min(max(int(request.GET.get("weeks", 8)), 1), 52)
+        except ValueError:
+            weeks = 8
+        cadence = selectors.visit_cadence(request.user, weeks=weeks)
+        this_week = cadence.weeks[-1]
+        rows = [
+            {
+                "person": row.person,
+                "weeks": [
+                    (
+                        row.visits.get(monday, 0),
+                        row.large_visits.get(monday, 0),
+                        # A finished week under the aim stands out; this week is still open.
+                        monday != this_week
+                        and row.visits.get(monday, 0) < selectors.VISITS_AIM_PER_WEEK,
+                    )
+                    for monday in cadence.weeks
+                ],
+                "total": row.total,
+                "large_total": row.large_total,
+            }
+            for row in cadence.rows
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Visit cadence per person per week"),
+            "opts": self.model._meta,
+            "weeks": cadence.weeks,
+            "rows": rows,
+            "week_count": weeks,
+            "large_headcount": selectors.LARGE_CUSTOMER_HEADCOUNT,
+            "aim": selectors.VISITS_AIM_PER_WEEK,
+        }
+        return TemplateResponse(request, "admin/visits/visit/cadence.html", context)
+
 
 @admin.register(Requirement)
-class RequirementAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
+class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [RequirementResource]
     list_display = [
         "title",
         "account",
@@ -70,19 +277,93 @@ class RequirementAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
         "owner",
         "raised_at",
         "first_response_at",
+        "response_time",
+        "overdue",
     ]
-    list_filter = ["status", "category", "priority", "account__vertical"]
+    list_filter = [
+        MineFilter,
+        RequirementStateFilter,
+        "status",
+        "category",
+        "priority",
+        ("account__vertical", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "description", "account__name", "account__local_name"]
     autocomplete_fields = ["account", "visit", "owner"]
     list_select_related = ["account", "owner"]
     date_hierarchy = "raised_at"
+    actions = ["record_first_response", "resolve"]
+
+    def get_queryset(self, request):
+        return selectors.with_response_overdue(
+            super().get_queryset(request), sla_hours=selectors.requirement_sla_hours()
+        )
+
+    @admin.display(description=_("response time"))
+    def response_time(self, obj):
+        hours = obj.response_hours
+        if hours is not None:
+            return _("%(hours)s h") % {"hours": hours}
+        if obj.status in OPEN_REQUIREMENT_STATUSES:
+            waiting = round((timezone.now() - obj.raised_at).total_seconds() / 3600, 1)
+            return _("waiting %(hours)s h") % {"hours": waiting}
+        return "—"
+
+    @admin.display(description=_("overdue"), ordering="response_overdue")
+    def overdue(self, obj):
+        if getattr(obj, "response_overdue", False):
+            return _overdue_badge(_("Overdue"))
+        return ""
+
+    @admin.action(description=_("Record the first response now"), permissions=["change"])
+    def record_first_response(self, request, queryset):
+        done = sum(services.record_first_response(requirement=r) for r in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d requirement answered.", "%(n)d requirements answered.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark as resolved"), permissions=["change"])
+    def resolve(self, request, queryset):
+        done = sum(services.resolve_requirement(requirement=r) for r in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d requirement resolved.", "%(n)d requirements resolved.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ActionItem)
 class ActionItemAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["title", "account", "owner", "due_on", "done_at"]
-    list_filter = ["account__vertical"]
+    list_display = ["title", "account", "owner", "due_on", "done_at", "overdue"]
+    list_filter = [
+        MineFilter,
+        ActionItemDueFilter,
+        ("account__vertical", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "account__name", "account__local_name"]
     autocomplete_fields = ["account", "visit", "owner"]
     list_select_related = ["account", "owner"]
     date_hierarchy = "due_on"
+    actions = ["mark_done"]
+
+    def get_queryset(self, request):
+        return selectors.with_action_overdue(super().get_queryset(request))
+
+    @admin.display(description=_("overdue"), ordering="action_overdue")
+    def overdue(self, obj):
+        if getattr(obj, "action_overdue", False):
+            return _overdue_badge(_("Overdue"))
+        return ""
+
+    @admin.action(description=_("Mark as done"), permissions=["change"])
+    def mark_done(self, request, queryset):
+        done = sum(services.complete_action_item(action_item=item) for item in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d action item done.", "%(n)d action items done.", done) % {"n": done},
+            messages.SUCCESS,
+        )

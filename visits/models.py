@@ -304,3 +304,63 @@ class ActionItem(models.Model):
         return (
             self.done_at is None and self.due_on is not None and self.due_on < timezone.localdate()
         )
+
+
+class DigestStatus(models.TextChoices):
+    READY = "ready", _("Ready to send")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (will be retried)")
+    EMPTY = "empty", _("Nothing to report")
+
+
+class DigestDelivery(models.Model):
+    """One person's weekly digest email for one ISO week: the message is data first.
+
+    The row is written (rendered, in the recipient's language) before anything is
+    sent; a task then sends it by id after the transaction commits, moving it
+    ready → sending → sent. The unique (user, week) key is what makes a re-run or
+    a retried task send nothing twice. A week with nothing to report is recorded
+    as `empty` so it is not re-examined.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_deliveries",
+        verbose_name=_("recipient"),
+    )
+    week = models.CharField(
+        _("ISO week"), max_length=8, help_text=_("Like 2026-W48: the week the digest opens.")
+    )
+    language = models.CharField(_("language"), max_length=10)
+    to_email = models.EmailField(_("sent to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body_text = models.TextField(_("plain-text body"))
+    body_html = models.TextField(_("HTML body"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DigestStatus.choices, default=DigestStatus.READY
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week", "user_id"]
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="digest_one_per_user_week"),
+            models.CheckConstraint(
+                name="digest_status_valid",
+                condition=Q(status__in=[s.value for s in DigestStatus]),
+            ),
+            models.CheckConstraint(
+                name="digest_week_format", condition=Q(week__regex=r"^[0-9]{4}-W[0-9]{2}$")
+            ),
+        ]
+        indexes = [models.Index(fields=["week", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.week} · {self.user} · {self.get_status_display()}"

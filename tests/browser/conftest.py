@@ -18,12 +18,24 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make test installs it when it can)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API leaves an asyncio loop running in this thread, and from then on
+    # Django's connection handler hands out other connection objects (asgiref keys them by
+    # the running loop). Those lack the data serialized when the test database was made,
+    # which transactional tests restore after each flush: carry it over.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
@@ -63,3 +75,22 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test (live_server, real workers) keeps the migrations' data.
+
+    A transactional test ends with a flush. Without `serialized_rollback` the
+    flush re-runs post_migrate (content types get new ids) and drops the data
+    migrations' rows (verticals, groups, catalogs, policy); the next test that
+    restores the serialized data then collides on the content types' unique
+    key. Mixing the two kinds in one worker is what breaks, so all use it.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

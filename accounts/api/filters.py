@@ -1,0 +1,118 @@
+"""Query filters of the accounts list (django-filter): vertical, stage, size tier, health."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Max, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from accounts.models import Account, SizeTier, Stage, size_tier_filter
+from metrics.models import AccountDailyStatus, HealthColor, IntegrationLevel
+from verticals.api.params import StrictFilterSet, date_param
+from verticals.pipeline import default_day
+
+
+@extend_schema_field({"type": "integer", "enum": IntegrationLevel.values})
+class LevelFilter(django_filters.TypedChoiceFilter):
+    """A deep-integration level 0–3 (documented as an integer enum)."""
+
+
+def health_day_for(request) -> dt.date | None:
+    """The day whose computed status the accounts list shows and filters on.
+
+    `?date=D` when given; otherwise the latest day computed up to yesterday
+    (Asia/Shanghai) — the nightly run's day, which every account has, unlike
+    today's rows that an ingest may have computed for a few accounts only.
+    None when nothing has been computed yet. Cached on the request.
+    """
+    if not hasattr(request, "_frontline_health_day"):
+        day = date_param(request, "date")
+        if day is None:
+            day = AccountDailyStatus.objects.filter(day__lte=default_day()).aggregate(
+                latest=Max("day")
+            )["latest"]
+        request._frontline_health_day = day
+    return request._frontline_health_day
+
+
+class AccountFilter(StrictFilterSet):
+    """Health filters apply to the status of the list's health day (`health_day_for`)."""
+
+    vertical = django_filters.CharFilter(
+        field_name="vertical__code", help_text=_("Vertical code, e.g. manufacturing.")
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, help_text=_("Pipeline stage."))
+    size_tier = django_filters.ChoiceFilter(
+        choices=SizeTier.choices,
+        method="filter_size_tier",
+        help_text=_("Headcount tier: lt2k (<2,000), 2k, 10k, 100k, 1m (1,000,000+)."),
+    )
+    color = django_filters.ChoiceFilter(
+        choices=HealthColor.choices,
+        method="filter_health",
+        help_text=_("Health colour on the list's health day."),
+    )
+    deep_integration_level = LevelFilter(
+        choices=IntegrationLevel.choices,
+        coerce=int,
+        method="filter_health",
+        help_text=_("Deep-integration level (0–3) on the list's health day."),
+    )
+    dag_rate_min = django_filters.NumberFilter(
+        method="filter_health",
+        help_text=_("Lowest DAG rate (0–1) on the list's health day, inclusive."),
+    )
+    dag_rate_max = django_filters.NumberFilter(
+        method="filter_health",
+        help_text=_("Highest DAG rate (0–1) on the list's health day, inclusive."),
+    )
+    csm = django_filters.CharFilter(
+        field_name="owner_csm__username", help_text=_("Username of the owner CSM.")
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text=_("Text in the external id, name or local name (case-insensitive)."),
+    )
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+    HEALTH_LOOKUPS = {
+        "color": "color",
+        "deep_integration_level": "deep_integration_level",
+        "dag_rate_min": "dag_rate__gte",
+        "dag_rate_max": "dag_rate__lte",
+    }
+
+    def filter_queryset(self, queryset):
+        self._health_conditions: dict = {}
+        queryset = super().filter_queryset(queryset)
+        if self._health_conditions:
+            # One semi-join on the health day's status rows, whatever the number of health filters.
+            matching = AccountDailyStatus.objects.filter(
+                day=health_day_for(self.request), **self._health_conditions
+            )
+            queryset = queryset.filter(pk__in=matching.values("account_id"))
+        return queryset
+
+    def filter_health(self, queryset, name, value):
+        """Collected here, applied together by filter_queryset."""
+        self._health_conditions[self.HEALTH_LOOKUPS[name]] = value
+        return queryset
+
+    def filter_size_tier(self, queryset, name, value: str):
+        return queryset.filter(size_tier_filter(value))
+
+    def filter_search(self, queryset, name, value: str):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(external_id__icontains=value)
+            | Q(name__icontains=value)
+            | Q(local_name__icontains=value)
+        )

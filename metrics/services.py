@@ -1,0 +1,783 @@
+"""Writes of the metrics app: ingesting the two daily usage feeds, scheduling and running recomputes.
+
+Ingest (`import_app_usage`, `import_connector_usage`) streams the rows: each
+row is validated in Python against in-memory maps of the accounts and catalog
+(their size depends on the number of accounts, never on the file), and the
+valid rows are streamed into a temporary staging table - through COPY on
+PostgreSQL, in batches on SQLite - then written with one
+`INSERT … SELECT … ON CONFLICT DO UPDATE`. Memory stays flat whatever the
+size of the input. Everything happens in one transaction: when a row is
+rejected and the caller did not ask to skip invalid rows, nothing is loaded.
+
+After a load, the recompute it makes necessary is recorded as a
+`PendingRecompute` row in the same transaction, and a Celery task sent on
+commit runs it (in-process when no broker is configured). The periodic sweep
+finds any pending row whose task was lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.utils import ProgrammingError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from config.csv_import import ImportFileError, ImportReport, RowError, RowRejected
+
+from . import compute
+from .models import (
+    App,
+    AppCategory,
+    AppUsage,
+    Connector,
+    ConnectorUsage,
+    MetricPolicy,
+    PendingRecompute,
+    SystemKind,
+)
+
+APP_USAGE_COLUMNS = ("account", "date", "app", "minutes", "active_users")
+CONNECTOR_USAGE_COLUMNS = ("account", "date", "connector", "records")
+
+# An ingest touching more accounts than this schedules "every account" for its
+# days: the set-based recompute costs the same, and the pending row stays small.
+MAX_LISTED_ACCOUNTS = 5_000
+# Accounts per chunk when a recompute of every account is fanned out to workers.
+CHUNK_ACCOUNTS = 20_000
+# How long a worker may hold a pending recompute before another may take it over.
+RECOMPUTE_LEASE = dt.timedelta(minutes=30)
+_SQLITE_BATCH = 5_000
+_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BIGINT_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """What differs between the two feeds."""
+
+    model: type
+    catalog: type
+    catalog_field: str  # CSV/JSON column naming the catalog code
+    value_fields: tuple[str, ...]  # the integer columns, in order
+    columns: tuple[str, ...]  # all CSV columns, in order
+    register_defaults: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def catalog_column(self) -> str:
+        return f"{self.catalog_field}_id"
+
+    @property
+    def stage_table(self) -> str:
+        return f"metrics_stage_{self.catalog_field}_usage"
+
+    @property
+    def stage_columns(self) -> tuple[str, ...]:
+        return ("seq", "account_id", "day", self.catalog_column, *self.value_fields)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return ("account_id", "day", self.catalog_column)
+
+
+APP_FEED = _Feed(
+    model=AppUsage,
+    catalog=App,
+    catalog_field="app",
+    value_fields=("minutes", "active_users"),
+    columns=APP_USAGE_COLUMNS,
+    register_defaults={"category": AppCategory.OTHER},
+)
+CONNECTOR_FEED = _Feed(
+    model=ConnectorUsage,
+    catalog=Connector,
+    catalog_field="connector",
+    value_fields=("records",),
+    columns=CONNECTOR_USAGE_COLUMNS,
+    register_defaults={"system_kind": SystemKind.OTHER},
+)
+
+
+def import_app_usage(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> ImportReport:
+    """Load app-usage rows `(position, {account, date, app, minutes, active_users})`; see the module doc."""
+    return _import_feed(APP_FEED, rows=rows, skip_invalid=skip_invalid)
+
+
+def import_connector_usage(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> ImportReport:
+    """Load connector-usage rows `(position, {account, date, connector, records})`; see the module doc."""
+    return _import_feed(CONNECTOR_FEED, rows=rows, skip_invalid=skip_invalid)
+
+
+def import_app_usage_csv(*, path: Path | str, skip_invalid: bool, wrap=None) -> ImportReport:
+    """Load an app-usage CSV file (what `import_usage` runs): `import_app_usage` on a fast reader.
+
+    Same checks, messages and editor line numbers as reading the file with
+    config.csv_import.read_csv_rows; `wrap` may wrap the row iterator (a progress bar).
+    """
+    return _import_feed_csv(APP_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap)
+
+
+def import_connector_usage_csv(*, path: Path | str, skip_invalid: bool, wrap=None) -> ImportReport:
+    """Load a connector-usage CSV file (what `import_connector_usage` runs); see import_app_usage_csv."""
+    return _import_feed_csv(CONNECTOR_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap)
+
+
+# --- Validation ---------------------------------------------------------------------------------
+
+
+class _RowParser:
+    """Validates one feed row against the accounts, catalog and calendar; returns the staged tuple.
+
+    Unknown catalog codes get a negative placeholder id (the staging stream
+    cannot be interrupted to insert them); they are registered after it.
+    """
+
+    def __init__(self, feed: _Feed, *, only_rows: list | None = None):
+        self.feed = feed
+        accounts = Account.objects.all()
+        if only_rows is not None:
+            # A request's list: look up just the accounts it names, not all of them.
+            named = {
+                str(row.get("account")).strip() for _, row in only_rows if isinstance(row, dict)
+            }
+            accounts = accounts.filter(external_id__in=named)
+        self.accounts: dict[str, int] = dict(accounts.values_list("external_id", "id"))
+        self.catalog: dict[str, int] = dict(feed.catalog.objects.values_list("code", "id"))
+        self.new_codes: dict[str, int] = {}
+        self.today = compute.business_today()
+        self.dates: dict[str, dt.date] = {}
+
+    @staticmethod
+    def _text(row: dict, name: str) -> str:
+        value = row.get(name)
+        if value is None:
+            raise RowRejected(name, _("missing column"))
+        if not isinstance(value, str):
+            value = str(value)
+        value = value.strip()
+        if value == "":
+            raise RowRejected(name, _("required, but empty"))
+        return value
+
+    def _day(self, row: dict) -> dt.date:
+        text = self._text(row, "date")
+        day = self.dates.get(text)
+        if day is not None:
+            return day
+        if not _DATE_RE.match(text):
+            raise RowRejected("date", _("%(value)r is not a date (YYYY-MM-DD)") % {"value": text})
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise RowRejected(
+                "date", _("%(value)r is not a valid date") % {"value": text}
+            ) from None
+        if day > self.today:
+            raise RowRejected(
+                "date",
+                _("%(value)s is in the future (today is %(today)s in Asia/Shanghai)")
+                % {"value": text, "today": self.today.isoformat()},
+            )
+        self.dates[text] = day
+        return day
+
+    @staticmethod
+    def _count(row: dict, name: str) -> int:
+        value = row.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            if value is None:
+                raise RowRejected(name, _("missing column"))
+            text = value.strip() if isinstance(value, str) else repr(value)
+            if text == "":
+                raise RowRejected(name, _("required, but empty"))
+            if text.isascii() and text.isdigit():
+                number = int(text)
+            elif text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+                raise RowRejected(
+                    name, _("%(value)s is negative; must be 0 or more") % {"value": text}
+                )
+            else:
+                raise RowRejected(name, _("%(value)s is not a whole number") % {"value": text})
+        if number < 0:
+            raise RowRejected(
+                name, _("%(value)s is negative; must be 0 or more") % {"value": number}
+            )
+        if number > _BIGINT_MAX:
+            raise RowRejected(name, _("%(value)s is too large") % {"value": number})
+        return number
+
+    def _catalog_id(self, row: dict) -> int:
+        name = self.feed.catalog_field
+        code = self._text(row, name)
+        found = self.catalog.get(code)
+        if found is not None:
+            return found
+        placeholder = self.new_codes.get(code)
+        if placeholder is not None:
+            return placeholder
+        if len(code) > 64 or not _CODE_RE.match(code):
+            raise RowRejected(
+                name,
+                _("%(value)r is not a valid code (letters, digits, '-' and '_', at most 64)")
+                % {"value": code},
+            )
+        placeholder = -(len(self.new_codes) + 1)
+        self.new_codes[code] = placeholder
+        return placeholder
+
+    def use_header(self, header: list[str]) -> None:
+        """Column positions of a CSV file's header, for `parse_values`."""
+        self.header = header
+        self.width = len(header)
+        feed = self.feed
+        self.at_account = header.index("account")
+        self.at_date = header.index("date")
+        self.at_code = header.index(feed.catalog_field)
+        self.at_values = tuple(header.index(name) for name in feed.value_fields)
+
+    def csv_dict(self, values: list[str]) -> dict:
+        """The row as config.csv_import.read_csv_rows gives it: stripped, None when missing, extras kept."""
+        row: dict = {
+            name: (values[i].strip() if i < len(values) else None)
+            for i, name in enumerate(self.header)
+        }
+        if len(values) > self.width:
+            row["__extra__"] = ",".join(values[self.width :])
+        return row
+
+    def parse_values(self, values: list[str]) -> tuple:
+        """Fast path for a CSV row whose values are all already known (the usual case).
+
+        Dictionary lookups only, numbers passed through as digit strings; any
+        other row goes through `parse` on its dict, which names what is wrong.
+        """
+        if len(values) == self.width:
+            account_id = self.accounts.get(values[self.at_account])
+            day = self.dates.get(values[self.at_date])
+            code = values[self.at_code]
+            catalog_id = self.catalog.get(code)
+            if catalog_id is None:
+                catalog_id = self.new_codes.get(code)
+            if account_id is not None and day is not None and catalog_id is not None:
+                numbers = [values[i] for i in self.at_values]
+                for number in numbers:
+                    if not (number.isdigit() and number.isascii() and len(number) <= 18):
+                        break
+                else:
+                    return (account_id, day, catalog_id, *numbers)
+        return self.parse(self.csv_dict(values))
+
+    def parse(self, row: dict) -> tuple:
+        if not isinstance(row, dict):
+            raise RowRejected("row", _("expected an object with the feed's fields"))
+        if "__extra__" in row:
+            raise RowRejected(
+                "line",
+                _("more values than the header has columns: %(extra)r")
+                % {"extra": row["__extra__"]},
+            )
+        external_id = self._text(row, "account")
+        account_id = self.accounts.get(external_id)
+        if account_id is None:
+            raise RowRejected("account", _("unknown account %(value)r") % {"value": external_id})
+        day = self._day(row)
+        catalog_id = self._catalog_id(row)
+        values = tuple(self._count(row, name) for name in self.feed.value_fields)
+        return (account_id, day, catalog_id, *values)
+
+
+# --- Staging ------------------------------------------------------------------------------------
+
+
+class _Stage:
+    """A temporary table the valid rows stream into; PostgreSQL through COPY, SQLite in batches."""
+
+    def __init__(self, feed: _Feed, cursor):
+        self.feed = feed
+        self.cursor = cursor
+        self.postgres = connection.vendor == "postgresql"
+        self.rows = 0
+
+    def create(self) -> None:
+        feed = self.feed
+        self.cursor.execute(f"DROP TABLE IF EXISTS {feed.stage_table}")
+        values = ", ".join(f"{name} BIGINT" for name in feed.value_fields)
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {feed.stage_table} "
+            f"(seq BIGINT, account_id BIGINT, day DATE, {feed.catalog_column} BIGINT, {values})"
+        )
+
+    def drop(self) -> None:
+        self.cursor.execute(f"DROP TABLE IF EXISTS {self.feed.stage_table}")
+
+    @contextmanager
+    def writer(self) -> Iterator:
+        columns = ", ".join(self.feed.stage_columns)
+        if self.postgres:
+            # psycopg 3: rows stream to the server while Python parses the next ones.
+            with self.cursor.copy(f"COPY {self.feed.stage_table} ({columns}) FROM STDIN") as copy:
+
+                def write(row: tuple) -> None:
+                    self.rows += 1
+                    copy.write_row((self.rows, *row))
+
+                yield write
+            return
+        batch: list[tuple] = []
+        marks = ", ".join(["%s"] * len(self.feed.stage_columns))
+        sql = f"INSERT INTO {self.feed.stage_table} ({columns}) VALUES ({marks})"  # noqa: S608
+
+        def write(row: tuple) -> None:
+            self.rows += 1
+            batch.append((self.rows, row[0], row[1].isoformat(), *row[2:]))
+            if len(batch) >= _SQLITE_BATCH:
+                self.cursor.executemany(sql, batch)
+                batch.clear()
+
+        yield write
+        if batch:
+            self.cursor.executemany(sql, batch)
+
+    def resolve_new_codes(self, new_codes: dict[str, int], report: ImportReport) -> None:
+        """Register unknown catalog codes (category/kind `other`) and point their staged rows at them."""
+        if not new_codes:
+            return
+        feed = self.feed
+        existing = dict(
+            feed.catalog.objects.filter(code__in=list(new_codes)).values_list("code", "id")
+        )
+        for code, placeholder in new_codes.items():
+            catalog_id = existing.get(code)
+            if catalog_id is None:
+                catalog_id = feed.catalog.objects.create(
+                    code=code, name=code, registered_by_feed=True, **feed.register_defaults
+                ).pk
+                report.registered.append(code)
+            self.cursor.execute(
+                f"UPDATE {feed.stage_table} SET {feed.catalog_column} = %s "  # noqa: S608
+                f"WHERE {feed.catalog_column} = %s",
+                [catalog_id, placeholder],
+            )
+
+    def upsert(self) -> tuple[int, int]:
+        """Write the staged rows into the feed table (a later row of the same key wins); (loaded, created)."""
+        if self.postgres:
+            return self._upsert_postgres()
+        return self._upsert_sqlite()
+
+    def _upsert_sql(self, source: str) -> str:
+        feed = self.feed
+        columns = ", ".join((*feed.key_columns, *feed.value_fields))
+        keys = ", ".join(feed.key_columns)
+        updates = ", ".join(f"{v} = excluded.{v}" for v in feed.value_fields)
+        changed = ", ".join(f"t.{v}" for v in feed.value_fields)
+        incoming = ", ".join(f"excluded.{v}" for v in feed.value_fields)
+        # Re-sending identical values rewrites nothing (no new row versions to vacuum).
+        return (
+            f"INSERT INTO {feed.table} AS t ({columns}) SELECT {columns} FROM {source} WHERE 1 = 1 "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
+            f"WHERE ({changed}) IS DISTINCT FROM ({incoming})"
+        )
+
+    def _upsert_postgres(self) -> tuple[int, int]:
+        """One INSERT … ON CONFLICT; `xmax = 0` on a returned row means it was inserted, not updated.
+
+        The fast path assumes every key occurs once in the input; PostgreSQL
+        refuses a statement that touches the same row twice (SQLSTATE 21000),
+        and only then do we pay for the sort that keeps the last row of each key.
+        """
+        feed = self.feed
+        keys = ", ".join(feed.key_columns)
+        try:
+            with transaction.atomic():
+                self.cursor.execute(
+                    f"WITH up AS ({self._upsert_sql(feed.stage_table)} RETURNING (xmax = 0) AS inserted) "  # noqa: S608
+                    "SELECT count(*) FILTER (WHERE inserted) FROM up"
+                )
+                return self.rows, self.cursor.fetchone()[0]
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "21000":
+                raise
+        columns = ", ".join(feed.stage_columns)
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {feed.stage_table}_last AS "  # noqa: S608
+            f"SELECT DISTINCT ON ({keys}) {columns} FROM {feed.stage_table} ORDER BY {keys}, seq DESC"
+        )
+        try:
+            self.cursor.execute(f"SELECT count(*) FROM {feed.stage_table}_last")  # noqa: S608
+            loaded = self.cursor.fetchone()[0]
+            self.cursor.execute(
+                f"WITH up AS ({self._upsert_sql(feed.stage_table + '_last')} RETURNING (xmax = 0) AS inserted) "  # noqa: S608
+                "SELECT count(*) FILTER (WHERE inserted) FROM up"
+            )
+            return loaded, self.cursor.fetchone()[0]
+        finally:
+            self.cursor.execute(f"DROP TABLE IF EXISTS {feed.stage_table}_last")
+
+    def _upsert_sqlite(self) -> tuple[int, int]:
+        feed = self.feed
+        keys = ", ".join(feed.key_columns)
+        stage = feed.stage_table
+        match = " AND ".join(f"t.{k} = s.{k}" for k in feed.key_columns)
+        self.cursor.execute(
+            f"DELETE FROM {stage} WHERE seq NOT IN (SELECT MAX(seq) FROM {stage} GROUP BY {keys})"  # noqa: S608
+        )
+        self.cursor.execute(
+            f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {feed.table} t WHERE {match}) "  # noqa: S608
+            f"THEN 0 ELSE 1 END) FROM {stage} s"
+        )
+        loaded, created = self.cursor.fetchone()
+        self.cursor.execute(self._upsert_sql(stage))
+        return loaded or 0, created or 0
+
+
+# --- Reading a feed file ------------------------------------------------------------------------
+
+
+class _CsvFeedFile:
+    """A feed CSV read as (editor line, list of values), with config.csv_import.read_csv_rows' checks.
+
+    Lists instead of dicts: building a dict per row costs more than the whole
+    rest of the fast path on a million rows. Same file errors, header check,
+    blank-line skipping and line numbers as read_csv_rows.
+    """
+
+    def __init__(self, path: Path | str, *, columns: Iterable[str]):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise ImportFileError(_("%(path)s: no such file") % {"path": self.path})
+        self.handle = self.path.open(newline="", encoding="utf-8-sig")
+        self.reader = csv.reader(self.handle)
+        try:
+            self.header = [h.strip() for h in next(self.reader)]
+        except StopIteration:
+            self.handle.close()
+            raise ImportFileError(
+                _("%(path)s: the file is empty; expected a header row") % {"path": self.path}
+            ) from None
+        except UnicodeDecodeError:
+            self.handle.close()
+            raise ImportFileError(_("%(path)s: not UTF-8 text") % {"path": self.path}) from None
+        columns = list(columns)
+        missing = [c for c in columns if c not in self.header]
+        if missing:
+            self.handle.close()
+            raise ImportFileError(
+                _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
+                % {"missing": ", ".join(missing), "expected": ",".join(columns)}
+            )
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self.reader
+        line = 1
+        try:
+            for values in reader:
+                line = reader.line_num
+                if not values or (not values[0].strip() and all(not v.strip() for v in values)):
+                    continue  # a blank line (same rule as read_csv_rows), cheap test first
+                yield line, values
+        except UnicodeDecodeError:
+            raise ImportFileError(_("line %(line)d: not UTF-8 text") % {"line": line + 1}) from None
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
+            ) from None
+        finally:
+            self.handle.close()
+
+
+# --- The import ---------------------------------------------------------------------------------
+
+
+class _NothingLoaded(Exception):
+    """Raised inside the import transaction to roll it back when a row was rejected."""
+
+
+def _import_feed_csv(
+    feed: _Feed, *, path: Path | str, skip_invalid: bool, wrap=None
+) -> ImportReport:
+    source = _CsvFeedFile(path, columns=feed.columns)  # ImportFileError before any work
+    rows = source.rows()
+    if wrap is not None:
+        rows = wrap(rows)
+    return _import_feed(feed, rows=rows, skip_invalid=skip_invalid, csv_header=source.header)
+
+
+def _import_feed(
+    feed: _Feed,
+    *,
+    rows: Iterable[tuple[int, dict]] | Iterable[tuple[int, list[str]]],
+    skip_invalid: bool,
+    csv_header: list[str] | None = None,
+) -> ImportReport:
+    """The ingest: rows are (position, dict), or (line, CSV values) when `csv_header` is given."""
+    started = time.monotonic()
+    report = ImportReport()
+    small = isinstance(rows, list) and len(rows) <= 50_000
+    parser = _RowParser(feed, only_rows=rows if small else None)
+    if csv_header is not None:
+        parser.use_header(csv_header)
+        parse, as_dict = parser.parse_values, parser.csv_dict
+    else:
+        parse, as_dict = parser.parse, lambda row: row if isinstance(row, dict) else {}
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    touched: set[int] | None = set()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            stage = _Stage(feed, cursor)
+            stage.create()
+            with stage.writer() as write:
+                for position, row in rows:
+                    report.read += 1
+                    try:
+                        parsed = parse(row)
+                    except RowRejected as exc:
+                        values = as_dict(row)
+                        raw = tuple(
+                            "" if values.get(c) is None else values.get(c) for c in feed.columns
+                        )
+                        report.rejected.append(RowError(position, exc.field, exc.reason, raw))
+                        continue
+                    if report.rejected and not skip_invalid:
+                        continue  # nothing will be loaded; keep validating to report every row
+                    write(parsed)
+                    day = parsed[1]
+                    if first_day is None or day < first_day:
+                        first_day = day
+                    if last_day is None or day > last_day:
+                        last_day = day
+                    if touched is not None:
+                        touched.add(parsed[0])
+                        if len(touched) > MAX_LISTED_ACCOUNTS:
+                            touched = None
+            if report.rejected and not skip_invalid:
+                raise _NothingLoaded
+            if stage.rows:
+                stage.resolve_new_codes(parser.new_codes, report)
+                report.loaded, report.created = stage.upsert()
+                report.updated = report.loaded - report.created
+                schedule_recompute(
+                    start=first_day,
+                    end=_affected_until(last_day),
+                    account_ids=sorted(touched) if touched is not None else None,
+                    reason=PendingRecompute.Reason.INGEST,
+                )
+            stage.drop()
+    except _NothingLoaded:
+        report.registered = []
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _affected_until(last_day: dt.date) -> dt.date:
+    """Last day whose window contains `last_day`, not past yesterday (or `last_day` if later)."""
+    policy = MetricPolicy.objects.latest()
+    yesterday = compute.business_today() - dt.timedelta(days=1)
+    return min(last_day + dt.timedelta(days=policy.window_days - 1), max(yesterday, last_day))
+
+
+# --- Scheduling and running recomputes ----------------------------------------------------------
+
+
+def schedule_recompute(
+    *,
+    start: dt.date,
+    end: dt.date,
+    account_ids: list[int] | None = None,
+    reason: str = PendingRecompute.Reason.MANUAL,
+) -> PendingRecompute:
+    """Record a recompute owed (durably, in the caller's transaction) and send the sweep on commit."""
+    pending = PendingRecompute.objects.create(
+        start=start, end=end, account_ids=account_ids, reason=reason
+    )
+    transaction.on_commit(_send_sweep, robust=True)
+    return pending
+
+
+def _send_sweep() -> None:
+    from .tasks import sweep_pending_recomputes
+
+    sweep_pending_recomputes.delay()
+
+
+def current_window(policy: MetricPolicy) -> tuple[dt.date, dt.date]:
+    """The window of days a policy change recomputes: `window_days` days ending yesterday."""
+    yesterday = compute.business_today() - dt.timedelta(days=1)
+    return yesterday - dt.timedelta(days=policy.window_days - 1), yesterday
+
+
+def save_policy_version(*, policy: MetricPolicy, user=None) -> MetricPolicy:
+    """Store `policy` as a new version (the history is append-only) and recompute the current window."""
+    with transaction.atomic():
+        policy.pk = None
+        policy._state.adding = True
+        if user is not None and getattr(user, "is_authenticated", False):
+            policy.created_by = user
+        policy.save()
+        start, end = current_window(policy)
+        schedule_recompute(start=start, end=end, reason=PendingRecompute.Reason.POLICY)
+    return policy
+
+
+def split_pending_recomputes(*, chunk_accounts: int = CHUNK_ACCOUNTS) -> int:
+    """Replace each pending recompute larger than a chunk by one row per chunk of accounts; rows added.
+
+    "Every account" becomes inclusive account-id ranges of `chunk_accounts`
+    accounts each; long explicit lists become shorter lists. Locked rows
+    (another sweep is splitting them) are skipped.
+    """
+    added = 0
+    with transaction.atomic():
+        candidates = list(
+            PendingRecompute.objects.select_for_update(skip_locked=True).filter(
+                Q(claimed_until__isnull=True)
+                & (
+                    Q(account_ids__isnull=True, account_id_from__isnull=True)
+                    | Q(account_ids__isnull=False)
+                )
+            )
+        )
+        bounds: list[tuple[int, int]] | None = None
+        for pending in candidates:
+            if pending.account_ids is not None:
+                ids = list(pending.account_ids)
+                if len(ids) <= chunk_accounts:
+                    continue
+                parts = [
+                    {"account_ids": ids[i : i + chunk_accounts]}
+                    for i in range(0, len(ids), chunk_accounts)
+                ]
+            else:
+                if bounds is None:
+                    bounds = _account_id_chunks(chunk_accounts)
+                if len(bounds) <= 1:
+                    continue
+                parts = [{"account_id_from": lo, "account_id_to": hi} for lo, hi in bounds]
+            PendingRecompute.objects.bulk_create(
+                PendingRecompute(
+                    start=pending.start, end=pending.end, reason=pending.reason, **part
+                )
+                for part in parts
+            )
+            pending.delete()
+            added += len(parts)
+    return added
+
+
+def _account_id_chunks(chunk_accounts: int) -> list[tuple[int, int]]:
+    ids = list(Account.objects.order_by("id").values_list("id", flat=True))
+    if not ids:
+        return []
+    chunks = []
+    for i in range(0, len(ids), chunk_accounts):
+        part = ids[i : i + chunk_accounts]
+        chunks.append((part[0], part[-1]))
+    # The last chunk is open-ended so accounts created meanwhile are not missed.
+    chunks[-1] = (chunks[-1][0], _BIGINT_MAX)
+    chunks[0] = (0, chunks[0][1])
+    return chunks
+
+
+def pending_to_dispatch() -> list[int]:
+    """Ids of pending recomputes nobody holds and nobody was sent recently; marks them sent now."""
+    now = timezone.now()
+    stale = now - RECOMPUTE_LEASE
+    with transaction.atomic():
+        query = PendingRecompute.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale),
+        )
+        ids = list(query.values_list("id", flat=True)[:1000])
+        PendingRecompute.objects.filter(id__in=ids).update(dispatched_at=now)
+    return ids
+
+
+def chunk_lock_key(pending: PendingRecompute) -> str:
+    accounts = (
+        ",".join(str(i) for i in pending.account_ids)
+        if pending.account_ids is not None
+        else f"{pending.account_id_from}-{pending.account_id_to}"
+    )
+    return f"metrics:recompute:{pending.start}:{pending.end}:{uuid.uuid5(uuid.NAMESPACE_OID, accounts)}"
+
+
+class ChunkBusy(Exception):
+    """Another worker is recomputing the same chunk right now."""
+
+
+@contextmanager
+def chunk_lock(key: str, *, timeout: int = int(RECOMPUTE_LEASE.total_seconds())):
+    """A cache add-lock (atomic in Redis and locmem): one holder per chunk; expires with the lease."""
+    token = uuid.uuid4().hex
+    if not cache.add(key, token, timeout):
+        raise ChunkBusy(key)
+    try:
+        yield
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+def run_pending_recompute(*, pending_id: int) -> int | None:
+    """Claim, run and delete one pending recompute; status rows written, or None if it is held or done.
+
+    The claim is a lease on the row (an atomic UPDATE), so two workers never run
+    the same pending row; the chunk lock keeps two different rows for the same
+    chunk (two ingests of one day) from running at once. On failure the claim
+    is released so a retry, or the sweep, runs it again.
+    """
+    now = timezone.now()
+    claimed = PendingRecompute.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), id=pending_id
+    ).update(claimed_until=now + RECOMPUTE_LEASE)
+    if not claimed:
+        return None
+    pending = PendingRecompute.objects.get(id=pending_id)
+    PendingRecompute.objects.filter(id=pending_id).update(attempts=pending.attempts + 1)
+    try:
+        with chunk_lock(chunk_lock_key(pending)):
+            id_range = (
+                (pending.account_id_from, pending.account_id_to)
+                if pending.account_id_from is not None
+                else None
+            )
+            written = compute.recompute(
+                start=pending.start,
+                end=pending.end,
+                account_ids=pending.account_ids,
+                account_id_range=id_range,
+            )
+    except BaseException:
+        PendingRecompute.objects.filter(id=pending_id).update(claimed_until=None)
+        raise
+    PendingRecompute.objects.filter(id=pending_id).delete()
+    return written
+
+
+def run_all_pending_recomputes() -> int:
+    """Run every pending recompute here and now (in-process); status rows written."""
+    written = 0
+    split_pending_recomputes()
+    for pending_id in pending_to_dispatch():
+        written += run_pending_recompute(pending_id=pending_id) or 0
+    return written

@@ -1,0 +1,197 @@
+"""How the REST API knows who is calling and what they may do: token authentication,
+write permissions and per-key throttling.
+
+People use their admin session; systems send `Authorization: Token KEY`
+(keys from `create_api_token`, stored hashed). A token acts as its user, so
+the user's vertical memberships scope everything it sees, exactly as in the
+admin. Tokens are read-only unless issued with `--write`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, permissions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from verticals.models import APIToken
+
+from .errors import InvalidParameter
+from .tokens import hash_key
+
+logger = logging.getLogger("frontline.api")
+
+# last_used_at is written at most this often per token, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
+    """A refused `Authorization` header; the error names the header as the field."""
+
+    field = "Authorization"
+
+
+class APITokenAuthentication(BaseAuthentication):
+    """`Authorization: Token KEY`: the key's SHA-256 hash is looked up; expired or revoked keys fail."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise TokenAuthenticationFailed(_("Expected the header 'Authorization: Token KEY'."))
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenAuthenticationFailed(_("Invalid token.")) from None
+        token = APIToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+        address = request.META.get("REMOTE_ADDR", "")
+        if token is None:
+            # Never log the key itself.
+            logger.warning("api auth failed: unknown token from %s", address)
+            raise TokenAuthenticationFailed(_("Invalid token."))
+        now = timezone.now()
+        if token.revoked_at is not None:
+            logger.warning("api auth failed: revoked token %s… from %s", token.prefix, address)
+            raise TokenAuthenticationFailed(_("This token has been revoked."))
+        if token.expires_at <= now:
+            logger.warning("api auth failed: expired token %s… from %s", token.prefix, address)
+            raise TokenAuthenticationFailed(_("This token has expired."))
+        if not token.user.is_active:
+            logger.warning("api auth failed: inactive user of token %s…", token.prefix)
+            raise TokenAuthenticationFailed(_("The user of this token is inactive."))
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return token.user, token
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 (with WWW-Authenticate), not 403, when credentials are missing.
+        return self.keyword
+
+
+class APITokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "verticals.api.auth.APITokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": str(
+                _(
+                    "`Token KEY`, with a key printed by `manage.py create_api_token USERNAME "
+                    "[--write]`. Read-only unless created with --write."
+                )
+            ),
+        }
+
+
+def calling_token(request) -> APIToken | None:
+    return request.auth if isinstance(request.auth, APIToken) else None
+
+
+class TokenWriteAllowed(permissions.BasePermission):
+    """Read-only tokens may only read: any other method answers 403."""
+
+    message = _("This API token is read-only; writes need a token created with --write.")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        token = calling_token(request)
+        if token is not None and not token.can_write:
+            logger.warning(
+                "api write refused: read-only token %s… on %s", token.prefix, request.path
+            )
+            return False
+        return True
+
+
+class HasModelAddPermission(permissions.BasePermission):
+    """Writes need the model's add permission (as in the admin); `view.add_permission` names it.
+
+    With `view.token_write_suffices`, a write token is enough on its own: feed
+    ingestion is done by systems (api_client users) that hold no admin rights.
+    """
+
+    message = _("You do not have permission to add these records.")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        token = calling_token(request)
+        if token is not None and getattr(view, "token_write_suffices", False):
+            allowed = token.can_write
+        elif token is None and getattr(view, "session_needs_staff", False) and not user.is_staff:
+            allowed = False
+        else:
+            allowed = user.has_perm(view.add_permission)
+        if not allowed:
+            logger.warning("api write refused: user %s on %s", user.pk, request.path)
+        return allowed
+
+
+class APIRateThrottle(SimpleRateThrottle):
+    """Requests per API key (per user for sessions, per address when anonymous).
+
+    Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (`token`, `user`,
+    `anon`), read on every request so settings overrides apply. The counters
+    live in the cache: use the shared Redis cache (CACHE_URL) with several
+    processes.
+    """
+
+    scope = "token"
+
+    def __init__(self):
+        # The rate depends on the caller; it is chosen in allow_request.
+        pass
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        token = calling_token(request)
+        if token is not None:
+            self.scope, ident = "token", str(token.pk)
+        elif request.user and request.user.is_authenticated:
+            self.scope, ident = "user", str(request.user.pk)
+        else:
+            self.scope, ident = "anon", self.get_ident(request)
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
+
+
+class SingleValuedQueryParameters(permissions.BasePermission):
+    """Refuse a query parameter given more than once (`?date=x&date=y`) with a 400 naming it.
+
+    No parameter of this API takes several values; silently using one of them
+    would answer a question the client did not ask. Runs for every API view
+    (it is a default permission class), after authentication.
+    """
+
+    def has_permission(self, request, view):
+        for name in request.query_params:
+            if len(request.query_params.getlist(name)) > 1:
+                raise InvalidParameter(name, _("Given more than once; give it once."))
+        return True
