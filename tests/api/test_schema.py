@@ -63,3 +63,15 @@ def test_unknown_api_paths_answer_json_404(client):
     assert response.status_code == 404
     assert response.json()["errors"][0]["reason"].startswith("No such API endpoint")
     assert client.get("/api/v1/accounts").status_code == 301  # APPEND_SLASH still applies
+
+
+def test_wrong_media_type_and_method_answer_json(coo):
+    from tests.api.conftest import token_client
+
+    client = token_client(coo, write=True)
+    response = client.post("/api/v1/usage/", "a,b", content_type="text/csv")
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["reason"]
+    response = client.delete("/api/v1/accounts/")
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["reason"]
