@@ -8,46 +8,49 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def production_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FRONTLINE_"))}
-    env.update(
-        DJANGO_SECRET_KEY="x" * 20
-        + "-production-secret-key-of-enough-length-and-variety-1234567890",
-        DJANGO_ALLOWED_HOSTS="frontline.example.com",
-        **extra,
+def production_env(database: Path, **extra) -> dict:
+    """The environment of a production process: no debug, a real key, its own SQLite file.
+
+    DATABASE_URL is replaced because the passes of `make test` point it at
+    servers whose named database may not exist.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "FRONTLINE_"))
+        and k not in ("DATABASE_URL", "CELERY_BROKER_URL")
+    }
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    env["DJANGO_SECRET_KEY"] = (
+        "x" * 20 + "-production-secret-key-of-enough-length-and-variety-1234567890"
     )
+    env["DJANGO_ALLOWED_HOSTS"] = "frontline.example.com"
+    env.update(extra)
     return env
 
 
-def test_check_deploy_is_clean_under_production_settings():
-    result = subprocess.run(
+def run(args, env):
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        production_env(tmp_path / "db.sqlite3"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    env = production_env()
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path / "db.sqlite3")
     del env["DJANGO_SECRET_KEY"]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run([sys.executable, "manage.py", "check"], env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_health_endpoints_answer_over_plain_http_in_production():
+def test_health_endpoints_answer_over_plain_http_in_production(tmp_path):
     script = (
         "import django; django.setup();"
         "from django.test import Client;"
@@ -56,24 +59,11 @@ def test_health_endpoints_answer_over_plain_http_in_production():
         " c.get('/readyz', HTTP_HOST='10.0.0.5').status_code,"
         " c.get('/admin/', HTTP_HOST='frontline.example.com').status_code)"
     )
-    env = production_env(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=f"sqlite:///{ROOT}/.deploy-test.sqlite3",
-    )
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        Path(ROOT / ".deploy-test.sqlite3").unlink(missing_ok=True)
+    env = production_env(tmp_path / "db.sqlite3", DJANGO_SETTINGS_MODULE="config.settings")
+    result = run([sys.executable, "-c", script], env)
     assert result.returncode == 0, result.stderr
     healthz, readyz, admin = result.stdout.split()
     assert healthz == "200"
-    # No tables in this fresh database file is still a reachable database.
+    # A fresh, empty database file is still a reachable database.
     assert readyz == "200"
     assert admin == "301"  # everything else is redirected to HTTPS

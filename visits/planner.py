@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.models import SIZE_TIER_BOUNDS, Account, SizeTier, size_tier_for
+from accounts.models import SIZE_TIER_BOUNDS, Account, SizeTier, Stage, size_tier_for
 from accounts.selectors import accounts_visible_to
 from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
@@ -202,8 +202,8 @@ def _executive_visit_q() -> Q:
 def plan_accounts(
     *, user, day: dt.date, policy: MetricPolicy, region: str = "", vertical: str = ""
 ) -> QuerySet[Account]:
-    """The accounts of the plan, each annotated with its last visits and overdue requirements."""
-    accounts = accounts_visible_to(user).exclude(stage="churned").select_related("vertical")
+    """The accounts of the plan (churned ones left out), with their last visits and overdue requirements."""
+    accounts = accounts_visible_to(user).exclude(stage=Stage.CHURNED).select_related("vertical")
     if region:
         accounts = accounts.filter(region=region)
     if vertical:

@@ -75,22 +75,3 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Every transactional test (live_server, real workers) keeps the migrations' data.
-
-    A transactional test ends with a flush. Without `serialized_rollback` the
-    flush re-runs post_migrate (content types get new ids) and drops the data
-    migrations' rows (verticals, groups, catalogs, policy); the next test that
-    restores the serialized data then collides on the content types' unique
-    key. Mixing the two kinds in one worker is what breaks, so all use it.
-    """
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction"):
-            continue
-        if marker.kwargs.get("serialized_rollback"):
-            continue
-        kwargs = {**marker.kwargs, "serialized_rollback": True}
-        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
