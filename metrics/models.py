@@ -95,11 +95,19 @@ class AppUsage(models.Model):
     """App usage feed: one row per (account, day, app)."""
 
     pk = models.CompositePrimaryKey("account_id", "day", "app_id")
+    # No index of its own: the primary key starts with account_id.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     day = models.DateField(_("date"))
-    app = models.ForeignKey(App, on_delete=models.PROTECT, db_constraint=False, related_name="+")
+    # No index: each one costs the ingest ~20% (bench/); only deleting an app looks rows up by it.
+    app = models.ForeignKey(
+        App, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
+    )
     minutes = models.BigIntegerField(_("minutes"))
     active_users = models.BigIntegerField(_("active users"))
 
@@ -121,12 +129,18 @@ class ConnectorUsage(models.Model):
     """Connector usage feed: one row per (account, day, connector)."""
 
     pk = models.CompositePrimaryKey("account_id", "day", "connector_id")
+    # No index of its own: the primary key starts with account_id.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     day = models.DateField(_("date"))
+    # No index, as AppUsage.app.
     connector = models.ForeignKey(
-        Connector, on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        Connector, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
     )
     records = models.BigIntegerField(_("records"))
 
@@ -149,8 +163,13 @@ class AccountDayUsage(models.Model):
     """
 
     pk = models.CompositePrimaryKey("account_id", "day")
+    # No index of its own: the primary key starts with account_id.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     day = models.DateField()
     minutes = models.BigIntegerField()
@@ -384,8 +403,13 @@ class AccountDailyStatus(models.Model):
     """An account's computed status on a day, under the policy version that computed it."""
 
     pk = models.CompositePrimaryKey("account_id", "day")
+    # No index of its own: the primary key starts with account_id.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     day = models.DateField(_("date"))
     policy = models.ForeignKey(

@@ -186,34 +186,44 @@ TRICKY_CSV = (
 )
 
 
-def test_csv_fast_reader_matches_the_shared_csv_reader(accounts, write_csv):
-    """import_app_usage_csv (lists, fast path) says and loads exactly what import_app_usage on read_csv_rows does."""
+def _outcome(report):
+    loaded = sorted(
+        AppUsage.objects.values_list(
+            "account__external_id", "day", "app__code", "minutes", "active_users"
+        )
+    )
+    registered = sorted(App.objects.filter(registered_by_feed=True).values_list("code", flat=True))
+    return (
+        [(e.line, e.field, e.reason, e.raw) for e in report.rejected],
+        loaded,
+        registered,
+        (report.read, report.loaded, report.created, report.updated),
+    )
+
+
+def _both_ways(path, *, skip_invalid=True):
+    """(shared csv reader + import_app_usage, import_app_usage_csv), each from an empty feed."""
     from config.csv_import import read_csv_rows
 
-    path = write_csv("tricky.csv", TRICKY_CSV)
     outcomes = []
-    for run in ("shared", "fast"):
+    for run in ("shared", "file"):
         if run == "shared":
             rows = read_csv_rows(path, columns=services.APP_USAGE_COLUMNS)
-            report = services.import_app_usage(rows=rows, skip_invalid=True)
+            report = services.import_app_usage(rows=rows, skip_invalid=skip_invalid)
         else:
-            report = services.import_app_usage_csv(path=path, skip_invalid=True)
-        loaded = sorted(
-            AppUsage.objects.values_list(
-                "account__external_id", "day", "app__code", "minutes", "active_users"
-            )
-        )
-        outcomes.append(
-            (
-                [(e.line, e.field, e.reason, e.raw) for e in report.rejected],
-                loaded,
-                (report.read, report.loaded, report.created, report.updated),
-            )
-        )
+            report = services.import_app_usage_csv(path=path, skip_invalid=skip_invalid)
+        outcomes.append(_outcome(report))
         AppUsage.objects.all().delete()
         App.objects.filter(registered_by_feed=True).delete()
-    assert outcomes[0] == outcomes[1]
-    rejected, loaded, counts = outcomes[0]
+    return outcomes
+
+
+def test_csv_fast_reader_matches_the_shared_csv_reader(accounts, write_csv):
+    """import_app_usage_csv (lists, fast path) says and loads exactly what import_app_usage on read_csv_rows does."""
+    path = write_csv("tricky.csv", TRICKY_CSV)
+    shared, fast = _both_ways(path)
+    assert shared == fast
+    rejected, loaded, registered, counts = shared
     assert [(line, field) for line, field, _, _ in rejected] == [
         (7, "app"),  # a quoted value spanning lines 6-7: the shared reader names its last line
         (8, "active_users"),
@@ -224,7 +234,58 @@ def test_csv_fast_reader_matches_the_shared_csv_reader(accounts, write_csv):
     ]
     assert ("ent-1", dt.date(2024, 1, 1), "docs", 7, 1) in loaded
     assert ("ent-0", dt.date(2024, 1, 1), "chat", 61, 3) in loaded  # the later row of a key wins
+    assert registered == ["new_app"]
     assert counts == (10, 3, 3, 0)
+
+
+# No quotes: on PostgreSQL the file goes through COPY and set-based checks.
+PLAIN_CSV = (
+    "app,account,date,minutes,active_users,comment\n"
+    "chat,ent-0,2024-01-01,60,3,a\n"
+    " docs , ent-1 ,2024-01-01,  7 ,1,\n"
+    ",,,,,\n"
+    "chat,ghost,2024-01-01,5,1,x\n"
+    "bi,ent-2,2024-01-31,sixty,1,\n"
+    "bi,ent-2,2024-02-30,5,1,\n"
+    "bi,ent-2,2999-01-01,5,1,\n"
+    "bad code,ent-2,2024-01-02,5,1,\n"
+    "bi,ent-2,2024-01-02,-4,1,\n"
+    "bi,ent-2,2024-01-02,5,,\n"
+    "chat,ent-0,2024-01-01,61,4,later wins\n"
+    "okr,ent-1,2024-01-03,9,2,\n"
+    "okr,ent-1,2024-01-04,\t9\t,2,\n"
+    "bi,ent-2,2024-01-05,٣,1,\n"
+)
+
+
+@pytest.mark.parametrize("blank_line", [False, True], ids=["plain", "with-a-blank-line"])
+@pytest.mark.parametrize("skip_invalid", [True, False])
+def test_csv_file_path_matches_the_shared_csv_reader(accounts, write_csv, blank_line, skip_invalid):
+    """Same rejects (line, field, reason), same rows, same counts, through COPY or not."""
+    text = PLAIN_CSV + ("\nbi,ent-2,2024-01-06,5,1,\n" if blank_line else "")
+    path = write_csv("plain.csv", text)
+    shared, file = _both_ways(path, skip_invalid=skip_invalid)
+    assert shared == file
+    rejected, loaded, registered, counts = shared
+    assert [(line, field) for line, field, _, _ in rejected] == [
+        (5, "account"),
+        (6, "minutes"),
+        (7, "date"),
+        (8, "date"),
+        (9, "app"),
+        (10, "minutes"),
+        (11, "active_users"),
+        (15, "minutes"),
+    ]
+    if skip_invalid:
+        assert ("ent-1", dt.date(2024, 1, 1), "docs", 7, 1) in loaded
+        assert ("ent-0", dt.date(2024, 1, 1), "chat", 61, 4) in loaded
+        assert ("ent-1", dt.date(2024, 1, 4), "okr", 9, 2) in loaded  # tabs stripped, as csv does
+        assert registered == ["okr"]
+        assert counts[0] == 13 + blank_line  # the ",,,,," row is skipped, like a blank line
+        assert counts[1] == len(loaded) == 4 + blank_line
+    else:
+        assert loaded == [] and registered == [] and counts[1:] == (0, 0, 0)
 
 
 def test_a_rest_item_that_is_not_an_object_is_rejected(accounts):
