@@ -54,10 +54,14 @@ DEEP_TREND_WEEKS = 12
 DAG_TREND_DAYS = 30
 # An account "turned red" when it is red on the day and was green or yellow this many days before.
 TURNED_RED_LOOKBACK_DAYS = 7
-# At most this many turned-red accounts are listed per vertical (the count is always complete).
+# At most this many turned-red accounts are listed per vertical (the count is always complete):
+# on a vertical's page, and on the overview where five verticals share the screen.
 TURNED_RED_LIST_LIMIT = 10
+TURNED_RED_OVERVIEW_LIMIT = 5
 
 STAGES = [s.value for s in Stage]
+# The health score's components, as AccountDailyStatus stores their points (points_<name>).
+COMPONENT_NAMES = ("dag_rate", "integration", "breadth", "recency", "requirements")
 STAFF_KEYS = [r.value for r in WORKING_ROLES]
 
 
@@ -324,15 +328,26 @@ def turned_red(
     """Accounts red on `day` that were green or yellow `TURNED_RED_LOOKBACK_DAYS` days before.
 
     Per vertical id: {"count": all of them, "accounts": the `limit` lowest
-    scores, each {"account", "status", "components", "culprit"}}. One query:
-    a window function ranks the accounts and counts them per vertical.
+    scores, each {"account", "status", "components", "culprit", "fell_most"}}:
+    the culprit is the component with the lowest share of its maximum now;
+    fell_most the component that lost the most points since
+    (`{"component", "label", "lost"}`, None if none lost any). One query: a
+    window function ranks the accounts and counts them per vertical.
     """
     ids = _ids(verticals)
     result = {vid: {"count": 0, "accounts": []} for vid in ids}
+    earlier = AccountDailyStatus.objects.filter(
+        account_id=OuterRef("account_id"),
+        day=day - dt.timedelta(days=TURNED_RED_LOOKBACK_DAYS),
+    )
     ranked = (
         _turned_red(ids, day)
         .select_related("account", "policy")
         .annotate(
+            **{
+                f"before_{name}": Subquery(earlier.values(f"points_{name}")[:1])
+                for name in COMPONENT_NAMES
+            },
             rank=Window(
                 RowNumber(),
                 partition_by=F("account__vertical_id"),
@@ -353,9 +368,29 @@ def turned_red(
                 "status": status,
                 "components": components,
                 "culprit": culprit(components),
+                "fell_most": _fell_most(status, components),
             }
         )
     return result
+
+
+def _fell_most(status: AccountDailyStatus, components: list[dict]) -> dict | None:
+    """The component that lost the most points since the earlier status (annotated before_*)."""
+    losses = [
+        {
+            "component": c["component"],
+            "label": c["label"],
+            "lost": round(
+                getattr(status, f"before_{c['component']}")
+                - getattr(status, f"points_{c['component']}"),
+                1,
+            ),
+        }
+        for c in components
+        if getattr(status, f"before_{c['component']}", None) is not None
+    ]
+    worst = max(losses, key=lambda loss: loss["lost"], default=None)
+    return worst if worst and worst["lost"] > 0 else None
 
 
 def aim_label(count: int) -> tuple[str, str]:
@@ -419,7 +454,9 @@ def visits_by_person(
     return by_vertical, company
 
 
-def pipeline_review(*, verticals: Iterable[Vertical], day: dt.date) -> dict:
+def pipeline_review(
+    *, verticals: Iterable[Vertical], day: dt.date, red_limit: int = TURNED_RED_LIST_LIMIT
+) -> dict:
     """Everything the pipeline pages show for `verticals` on `day`, in about 14 queries.
 
     {"day", "deep_trend_days", "dag_trend_days", "company_people", "verticals": [
@@ -431,7 +468,7 @@ def pipeline_review(*, verticals: Iterable[Vertical], day: dt.date) -> dict:
     numbers = _numbers(verticals, day, counts)
     trend = trends(verticals=verticals, day=day)
     levels = {vid: c["levels"] for vid, c in counts.items()}
-    red = turned_red(verticals=verticals, day=day)
+    red = turned_red(verticals=verticals, day=day, limit=red_limit)
     people, company = visits_by_person(verticals=verticals, day=day)
     return {
         "day": day,

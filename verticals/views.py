@@ -364,7 +364,9 @@ def pipeline_overview(request: HttpRequest) -> HttpResponse:
     """/pipeline/: every vertical the user reviews, side by side, on the chosen day."""
     verticals = _pipeline_verticals(request)
     day, errors = chosen_day(request)
-    review = pipeline.pipeline_review(verticals=verticals, day=day)
+    review = pipeline.pipeline_review(
+        verticals=verticals, day=day, red_limit=pipeline.TURNED_RED_OVERVIEW_LIMIT
+    )
     charts = _charts(review, single=False)
     return render(
         request,

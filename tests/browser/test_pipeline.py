@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from tests.browser.conftest import login
 from tests.pipeline.data import realistic_data_set
@@ -51,17 +52,17 @@ def assert_drawn_with_data(chart: dict) -> None:
     assert any(ds["nonzero"] for ds in chart["datasets"]), chart
 
 
-def save(page, screenshot_dir: Path, name: str) -> Path:
+def save(page, screenshot_dir: Path, name: str, *, docs_name: str | None = None) -> Path:
     path = screenshot_dir / name
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
-    if os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
+    if docs_name and os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / name)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / docs_name)
     return path
 
 
-def test_the_coo_reviews_the_pipeline_a_vertical_and_an_account(page, live_server, screenshot_dir):
+def test_the_coo_reviews_a_small_known_data_set(page, live_server, screenshot_dir):
     day = default_day()
     data = realistic_data_set(day=day)
     login(page, live_server, "coo_demo", "pw-frontline-1")
@@ -87,7 +88,7 @@ def test_the_coo_reviews_the_pipeline_a_vertical_and_an_account(page, live_serve
     assert len(csv_text.splitlines()) == 13
     page.locator("#chart-deep-trend-card summary").click()
     assert page.locator(".red-list li").count() >= 1
-    save(page, screenshot_dir, "pipeline.png")
+    save(page, screenshot_dir, "pipeline-small.png")
 
     # One vertical, with its accounts on the path to deep integration.
     page.locator('.headline-card[data-vertical="manufacturing"]').click()
@@ -103,7 +104,7 @@ def test_the_coo_reviews_the_pipeline_a_vertical_and_an_account(page, live_serve
     page.locator("#account-list thead a", has_text="Health").click()
     page.wait_for_load_state("networkidle")
     assert "sort=score" in page.url
-    save(page, screenshot_dir, "pipeline-vertical.png")
+    save(page, screenshot_dir, "pipeline-vertical-small.png")
 
     # The deep-integration account's page.
     deep = data["deep"]
@@ -120,7 +121,7 @@ def test_the_coo_reviews_the_pipeline_a_vertical_and_an_account(page, live_serve
     assert page.locator("#team li").count() >= 2
     log_visit = page.locator("#log-visit").get_attribute("href")
     assert log_visit == f"/admin/visits/visit/add/?account={deep.pk}"
-    save(page, screenshot_dir, "account.png")
+    save(page, screenshot_dir, "account-small.png")
 
     # The same review in Chinese, switched with the language menu as a person would.
     page.goto(f"{live_server.url}/pipeline/")
@@ -132,4 +133,43 @@ def test_the_coo_reviews_the_pipeline_a_vertical_and_an_account(page, live_serve
         assert_drawn_with_data(chart)
     legends = [ds["label"] for ds in charts["chart-deep-trend"]["datasets"]]
     assert legends[0] == "制造"
-    save(page, screenshot_dir, "pipeline-zh.png")
+    save(page, screenshot_dir, "pipeline-small-zh.png")
+
+
+def test_the_coo_reviews_the_demo_data(page, live_server, screenshot_dir):
+    """seed_demo's customers with their metrics computed by the real engine (recompute_metrics)."""
+    call_command("seed_demo", verbosity=0)
+    call_command("recompute_metrics", verbosity=0)
+    login(page, live_server, "coo", "frontline-demo")
+
+    page.goto(f"{live_server.url}/pipeline/")
+    charts = charts_on(page)
+    assert set(charts) == {"chart-deep-trend", "chart-dag-trend", "chart-stages", "chart-levels"}
+    for chart in charts.values():
+        assert_drawn_with_data(chart)
+    headline = page.locator(
+        '.headline-card[data-vertical="manufacturing"] [data-number="deep_customers"]'
+    )
+    assert int(headline.inner_text().replace(",", "")) > 0
+    save(page, screenshot_dir, "pipeline.png", docs_name="pipeline.png")
+
+    page.locator('.headline-card[data-vertical="manufacturing"]').click()
+    page.wait_for_url("**/pipeline/manufacturing/**")
+    for chart in charts_on(page).values():
+        assert_drawn_with_data(chart)
+    assert page.locator("#account-list tbody tr").count() == 25  # the first page
+    assert page.locator(".pager").is_visible()
+    save(page, screenshot_dir, "pipeline-vertical.png", docs_name="pipeline-vertical.png")
+
+    # A named customer of the story: Shanghai Mitsubishi Elevator, found by the search.
+    page.fill("input[name=q]", "Mitsubishi")
+    page.locator(".filters button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    page.locator('#account-list tr[data-account="sh-mitsubishi-elevator"] a').first.click()
+    page.wait_for_url("**/accounts/sh-mitsubishi-elevator/**")
+    charts = charts_on(page)
+    assert {"chart-usage", "chart-components", "chart-connectors"} <= set(charts)
+    for chart in charts.values():
+        assert_drawn_with_data(chart)
+    assert charts["chart-usage"]["datasets"][0]["points"] == 90
+    save(page, screenshot_dir, "account.png", docs_name="account.png")

@@ -158,6 +158,7 @@ def test_overview_shows_the_stored_numbers_of_all_five_verticals(client, coo, sm
     assert red["accounts"][0]["account"].external_id == "m-gamma"
     assert "Gamma Chemicals" in html
     assert "pulled down by Visit recency (0.0 of 15 points)" in html
+    assert "fell most: DAG rate (−15.0 points in 7 days)" in html
     # The chart data is embedded next to each canvas, with the same numbers.
     charts = response.context["charts"]
     assert charts["deep_trend"]["config"]["datasets"][0]["data"][-1] == 1

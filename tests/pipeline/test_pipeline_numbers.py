@@ -167,11 +167,11 @@ def test_turned_red_names_the_component_that_pulled_it_down(manufacturing):
     status_row(steady, before, points_dag_rate=0, points_integration=0)
     status_row(steady, DAY, points_dag_rate=0, points_integration=0)
     status_row(fallen, before)  # 70 points: green
-    status_row(  # 35 points: red; recency earned nothing of its 15
+    status_row(  # 35 points: red; recency earned nothing of its 15, DAG rate lost most
         fallen,
         DAY,
-        points_dag_rate=10.0,
-        points_integration=10.0,
+        points_dag_rate=5.0,
+        points_integration=15.0,
         points_recency=0.0,
         points_requirements=5.0,
     )
@@ -181,6 +181,9 @@ def test_turned_red_names_the_component_that_pulled_it_down(manufacturing):
     assert entry["account"] == fallen
     assert entry["status"].color == "red"
     assert entry["culprit"]["component"] == "recency"
+    # From the default 70 points: DAG rate lost 15, recency 10, integration 5, requirements 5.
+    assert entry["fell_most"]["component"] == "dag_rate"
+    assert entry["fell_most"]["lost"] == 15.0
 
 
 def test_visits_per_person_count_authors_and_attendees_once(manufacturing):
