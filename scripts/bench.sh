@@ -38,3 +38,13 @@ fi
 export DATABASE_URL=$BENCH_URL DJANGO_DEBUG=1
 env -u CELERY_BROKER_URL $PY manage.py migrate --noinput -v0
 env -u CELERY_BROKER_URL $PY -m bench "${BROKER_ARG[@]}" "$@"
+
+# API and pipeline-page figures on the same database (100,000 accounts), appended to the page.
+API_OUT=$(mktemp) PAGES_OUT=$(mktemp)
+trap 'rm -f "$API_OUT" "$PAGES_OUT"' EXIT
+env -u CELERY_BROKER_URL $PY -m bench.api_bench --accounts 100000 --output "$API_OUT"
+env -u CELERY_BROKER_URL $PY -m bench.pipeline_bench --accounts 100000 --output "$PAGES_OUT"
+{
+  printf '\n## REST API latency\n\n'; cat "$API_OUT"
+  printf '\n## Pipeline pages\n\n'; cat "$PAGES_OUT"
+} >> docs/benchmarks.md

@@ -13,7 +13,7 @@ status=0
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium for the browser tests"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/frontline-apt.log 2>&1 \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/tmp/frontline-apt.log 2>&1 \
       || echo "could not install chromium (see /tmp/frontline-apt.log); browser tests will be skipped"
   else
     echo "chromium missing and cannot be installed here; browser tests will be skipped"
