@@ -50,5 +50,9 @@ prod: install
 	$(PY) manage.py collectstatic --noinput -v0
 	exec $(VENV)/bin/honcho start -f Procfile
 
+# 60 s of steady API traffic against the production stack on loopback (scripts/load.sh).
+load: install
+	@bash scripts/load.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts

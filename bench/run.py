@@ -619,10 +619,18 @@ def main() -> None:
             ">= 50x",
         ),
     ]
+    from bench import whatif_bench  # the policy what-if on the same data (issue 10)
+
+    log("policy what-if")
+    table.append(whatif_bench.table_row(day=day, accounts=args.accounts, notes=notes))
     print(render(table))
     for note in notes:
         print(f"- {note}")
     info = machine()
     info["load_start"] = load_start
-    Path(args.output).write_text(markdown(table, info, notes), encoding="utf-8")
+    output = Path(args.output)
+    # The load test's rows (make load) are kept: they come from another run.
+    previous = output.read_text(encoding="utf-8") if output.exists() else ""
+    kept = previous[previous.index("\n## Load test") :] if "\n## Load test" in previous else ""
+    output.write_text(markdown(table, info, notes) + kept, encoding="utf-8")
     log(f"wrote {args.output}")

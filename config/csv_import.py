@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 
@@ -181,6 +182,14 @@ class ImportCommand(BaseCommand):
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            raise CommandError(
+                _(
+                    "the database connection failed during the import (%(error)s); the import is "
+                    "one transaction, so nothing was loaded: run it again"
+                )
+                % {"error": str(exc).strip()}
+            ) from None
         report.seconds = time.monotonic() - started
         if report.rejected and not options["skip_invalid"]:
             for error in report.rejected[:1000]:

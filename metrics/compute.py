@@ -24,7 +24,8 @@ same rows. Thresholds always come from the policy object, passed as parameters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -169,8 +170,11 @@ _STATUS_COLUMNS = (
 )
 
 
-def _status_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
-    """Every account's status on one day (%(day)s), from the rollup, connector feed, visits and requirements.
+def _status_select_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
+    """The SELECT of every account's status on one day (%(day)s): one row per account, `_STATUS_COLUMNS`.
+
+    From the rollup, connector feed, visits and requirements; nothing is written,
+    so the policy what-if (metrics.whatif) runs it under a proposed policy too.
 
     Reads like DESIGN.md and metrics/rules.py, innermost first:
       base   - the day's minutes/apps; over the window: DAG days, analytics days,
@@ -189,7 +193,6 @@ def _status_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
     account = Account._meta.db_table
     visit = Visit._meta.db_table
     requirement = Requirement._meta.db_table
-    status = AccountDailyStatus._meta.db_table
     f = accounts.sql
 
     def fraction(value: str, target_param: str, target: float) -> str:
@@ -208,10 +211,7 @@ def _status_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
     requirements = f"(CASE WHEN {requirements_left} < 0.0 THEN 0.0 ELSE {requirements_left} END)"
     points_sum = "(points_dag_rate + points_integration + points_breadth + points_recency + points_requirements + 0.5)"
     columns = ", ".join(_STATUS_COLUMNS)
-    # A row whose values did not change is not rewritten (no dead tuples, no index churn).
-    updates = ",\n            ".join(f"{c} = excluded.{c}" for c in _STATUS_COLUMNS[2:])
     return f"""
-        INSERT INTO {status} AS t ({columns})
         SELECT {columns} FROM (
           SELECT sc.*,
                  CASE WHEN score >= %(green_min)s THEN 'green'
@@ -302,12 +302,25 @@ def _status_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
             ) pts
           ) sc
         ) final
+    """  # noqa: S608 - table names from model meta, ids inlined through int()
+
+
+def _status_sql(accounts: AccountFilter, policy, dialect: _Dialect) -> str:
+    """Write every account's status on one day (%(day)s): `_status_select_sql` upserted into the table."""
+    status = AccountDailyStatus._meta.db_table
+    columns = ", ".join(_STATUS_COLUMNS)
+    # A row whose values did not change is not rewritten (no dead tuples, no index churn).
+    updates = ",\n            ".join(f"{c} = excluded.{c}" for c in _STATUS_COLUMNS[2:])
+    # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT to parse an INSERT … SELECT upsert.
+    return f"""
+        INSERT INTO {status} AS t ({columns})
+        {_status_select_sql(accounts, policy, dialect)}
         WHERE 1 = 1
         ON CONFLICT (account_id, day) DO UPDATE SET
             {updates}
         WHERE ({", ".join(f"t.{c}" for c in _STATUS_COLUMNS[2:])})
               IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in _STATUS_COLUMNS[2:])})
-    """  # noqa: S608 - table names from model meta, ids inlined through int()
+    """  # noqa: S608 - table name from model meta
 
 
 def _status_params(day: dt.date, policy) -> dict:
@@ -402,13 +415,42 @@ def recompute(
         account_ids=tuple(account_ids) if account_ids is not None else None,
         id_range=account_id_range,
     )
-    rebuild_rollup(start=start, end=end, accounts=accounts)
     written = 0
-    for day in days_in(start, end):
-        written += compute_status_day(day=day, policy=policy, accounts=accounts)
-        if on_day is not None:
-            on_day(day)
+    with _days_locked(start, end):
+        rebuild_rollup(start=start, end=end, accounts=accounts)
+        for day in days_in(start, end):
+            written += compute_status_day(day=day, policy=policy, accounts=accounts)
+            if on_day is not None:
+                on_day(day)
     return written
+
+
+# Advisory-lock namespace of "recomputing this day" (any 32-bit constant of ours).
+_DAY_LOCK_NAMESPACE = 0x46_4C_44  # "FLD"
+
+
+@contextmanager
+def _days_locked(start: dt.date, end: dt.date) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock on each day of [start, end] while recomputing it.
+
+    Without it, a recompute whose rollup statement started before another
+    import committed would write its older sums over that import's newer
+    rollup (tests/faults/test_import_race.py). Locks are taken in ascending day
+    order, so two recomputes never deadlock; SQLite serialises writers itself.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    keys = [day.toordinal() for day in days_in(start, end)]
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_DAY_LOCK_NAMESPACE, key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DAY_LOCK_NAMESPACE, key])
 
 
 def days_with_feed_data(start: dt.date, end: dt.date) -> list[dt.date]:
