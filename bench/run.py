@@ -631,6 +631,9 @@ def main() -> None:
     output = Path(args.output)
     # The load test's rows (make load) are kept: they come from another run.
     previous = output.read_text(encoding="utf-8") if output.exists() else ""
-    kept = previous[previous.index("\n## Load test") :] if "\n## Load test" in previous else ""
+    kept = ""
+    if "\n## Load test" in previous:
+        # scripts/bench.sh appends the API and page sections again after this run.
+        kept = previous[previous.index("\n## Load test") :].split("\n## REST API latency")[0]
     output.write_text(markdown(table, info, notes) + kept, encoding="utf-8")
     log(f"wrote {args.output}")
