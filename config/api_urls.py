@@ -12,6 +12,7 @@ v1 = [
     path("", include("verticals.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("visits.api.planner")),
+    path("", include("metrics.api.whatif")),
 ]
 
 

@@ -1,7 +1,67 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
-from . import services
+from accounts.models import Account
+from accounts.selectors import accounts_visible_to
+from verticals.models import Vertical
+from verticals.selectors import is_coo
+
+from . import services, whatif
 from .models import App, Connector, MetricPolicy, PendingRecompute
+
+# The preview lists at most this many changed accounts (the totals always count them all).
+PREVIEW_CHANGED_SHOWN = 500
+
+
+class PolicyPreviewForm(forms.Form):
+    """The day and the definition settings of a what-if; fields and validators from the model."""
+
+    day = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(MetricPolicy, fields=MetricPolicy.DEFINITION_FIELDS)
+        )
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > whatif.business_today():
+            raise forms.ValidationError(_("There is no data after today."))
+        return day
+
+
+def _preview_rows(side_now: dict, side_new: dict) -> list[dict]:
+    """One row per vertical then the total: DAG and deep counts now, proposed, and the difference."""
+    names = dict(Vertical.objects.values_list("code", "name"))
+    rows = []
+    pairs = [
+        (names.get(code, code), side_now["by_vertical"][code], side_new["by_vertical"][code])
+        for code in side_now["by_vertical"]
+    ]
+    pairs.append((_("All verticals"), side_now, side_new))
+    for label, now, new in pairs:
+        rows.append(
+            {
+                "label": label,
+                "dag_now": now["dag_accounts"],
+                "dag_new": new["dag_accounts"],
+                "dag_delta": new["dag_accounts"] - now["dag_accounts"],
+                "deep_now": now["deep_customers"],
+                "deep_new": new["deep_customers"],
+                "deep_delta": new["deep_customers"] - now["deep_customers"],
+            }
+        )
+    return rows
 
 
 @admin.register(App)
@@ -39,6 +99,104 @@ class MetricPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # A new version, and a recompute of the current window sent when it commits.
         services.save_policy_version(policy=obj, user=request.user)
+
+    # -- the what-if preview (metrics.whatif), for the COO; nothing is written --
+
+    def get_urls(self):
+        preview = path(
+            "preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="metrics_metricpolicy_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request):
+        """What the thresholds in the request would do on a day, now vs proposed.
+
+        GET: its own form (prefilled with the current policy and yesterday).
+        POST: the policy change/add form's "Preview" button (formaction), carrying the
+        edited, unsaved thresholds; only the definition settings and `preview_day`
+        are read. The add form link carries the previewed values to save them.
+        """
+        if not is_coo(request.user):
+            raise PermissionDenied
+        current = MetricPolicy.objects.latest()
+        initial = {name: getattr(current, name) for name in MetricPolicy.DEFINITION_FIELDS}
+        initial["day"] = whatif.default_day()
+        if request.method == "POST":
+            data = {name: request.POST.get(name, "") for name in MetricPolicy.DEFINITION_FIELDS}
+            data["day"] = request.POST.get("preview_day") or initial["day"].isoformat()
+            form = PolicyPreviewForm(data)
+        elif "day" in request.GET:
+            form = PolicyPreviewForm(request.GET)
+        else:
+            form = PolicyPreviewForm(initial=initial)
+        answer = rows = changed = None
+        if form.is_bound and form.is_valid():
+            proposed = {name: form.cleaned_data[name] for name in MetricPolicy.DEFINITION_FIELDS}
+            try:
+                answer = whatif.what_if(
+                    day=form.cleaned_data["day"],
+                    proposed=proposed,
+                    accounts_qs=accounts_visible_to(request.user),
+                    current=current,
+                )
+            except whatif.PolicyProposalError as error:
+                for name, reason in error.errors.items():
+                    form.add_error(name if name in form.fields else None, reason)
+            else:
+                rows = _preview_rows(answer["current"], answer["proposed"])
+                changed = self._changed_accounts(answer["changed"][:PREVIEW_CHANGED_SHOWN])
+        save_query = ""
+        if answer is not None:
+            save_query = urlencode(
+                {name: form.cleaned_data[name] for name in MetricPolicy.DEFINITION_FIELDS}
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Preview a metric policy change"),
+            "form": form,
+            "current": current,
+            "answer": answer,
+            "rows": rows,
+            "changed": changed,
+            "changed_total": len(answer["changed"]) if answer else 0,
+            "changed_shown": PREVIEW_CHANGED_SHOWN,
+            "save_query": save_query,
+        }
+        return TemplateResponse(request, "admin/metrics/metricpolicy/preview.html", context)
+
+    @staticmethod
+    def _changed_accounts(entries: list[dict]) -> list[dict]:
+        """The changed entries with their accounts (one query), and what each gains or loses."""
+        accounts = Account.objects.select_related("vertical").in_bulk(
+            [entry["external_id"] for entry in entries], field_name="external_id"
+        )
+        rows = []
+        for entry in entries:
+            before, after = entry["before"], entry["after"]
+            rows.append(
+                {
+                    **entry,
+                    "account": accounts.get(entry["external_id"]),
+                    "dag_change": (
+                        "gains"
+                        if after["is_dag"] and not before["is_dag"]
+                        else "loses"
+                        if before["is_dag"] and not after["is_dag"]
+                        else ""
+                    ),
+                    "level_change": after["level"] - before["level"],
+                }
+            )
+        return rows
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The "Preview" button's day picker (templates/admin/metrics/metricpolicy/change_form.html).
+        context["preview_day"] = whatif.default_day()
+        context["can_preview"] = is_coo(request.user)
+        return super().render_change_form(request, context, *args, **kwargs)
 
 
 @admin.register(PendingRecompute)

@@ -1,0 +1,283 @@
+"""The policy what-if: what a proposed metric definition would do to the headline numbers of a day.
+
+Before the COO saves a new policy version (which recomputes the whole window),
+`what_if(day=, proposed=, accounts_qs=)` answers, writing nothing: the DAG
+accounts and deep-integration customers on `day` under the current policy and
+under the proposal, in total and per vertical, and every account whose DAG
+flag or deep-integration level would change (DESIGN.md, `POST
+/api/v1/policy/what-if/`).
+
+Set-based: the engine's own status SELECT (`metrics.compute._status_select_sql`,
+the statement a recompute upserts) runs twice in ONE statement, once with the
+current policy's parameters and once with the proposal's, over the same
+AccountDayUsage rollup and connector feed; the two results are joined per
+account and aggregated in SQL. DAG thresholds and the window are applied to
+the rollup's minutes/apps_used inside that SELECT, so a proposed
+`dag_min_minutes`, `dag_min_apps` or `window_days` needs no new rollup.
+
+"Current" is recomputed with the same SELECT under the current policy rather
+than read from the stored AccountDailyStatus rows: stored rows may have been
+computed by an older policy version (a policy change's recompute still queued)
+or before late feed rows arrived, and then "current vs proposed" would mix a
+change of data with the change of definition. Recomputing both sides makes the
+difference the proposal's alone, and "proposed" equals exactly what a recompute
+after saving the proposal would store.
+
+Limit: the rollup holds the days that were recomputed. A proposed `window_days`
+longer than the days ever recomputed reads those older days as zero usage,
+whereas saving the policy would first rebuild their rollup from the raw feed.
+
+Who may ask: only the COO (and superusers) — see metrics.api.whatif and the
+MetricPolicy admin; the COO sees every vertical, so callers pass all accounts.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from verticals.models import Vertical
+
+from .compute import AccountFilter, _Dialect, _status_params, _status_select_sql, business_today
+from .models import IntegrationLevel, MetricPolicy
+
+ACCEPTED_SETTINGS: tuple[str, ...] = MetricPolicy.DEFINITION_FIELDS
+DEEP = IntegrationLevel.DEEP.value
+
+
+class PolicyProposalError(ValueError):
+    """A proposal the what-if refuses: `errors` maps each setting at fault to the reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in errors.items()))
+
+
+def _field_bounds(field: models.Field) -> tuple[float | None, float | None]:
+    """The smallest and largest value the field's validators (incl. the DB integer range) allow."""
+    # The column's integer range as PostgreSQL enforces it (SQLite's backend reports none).
+    low, high = BaseDatabaseOperations.integer_field_ranges.get(
+        field.get_internal_type(), (None, None)
+    )
+    for validator in field.validators:
+        code = getattr(validator, "code", "")
+        if code == "min_value":
+            limit = validator.limit_value
+            low = limit if low is None else max(low, limit)
+        elif code == "max_value":
+            limit = validator.limit_value
+            high = limit if high is None else min(high, limit)
+    return low, high
+
+
+def setting_ranges() -> dict[str, tuple[float | None, float | None]]:
+    """Each accepted setting's allowed (min, max), from the model's validators: shown in docs and errors."""
+    return {name: _field_bounds(MetricPolicy._meta.get_field(name)) for name in ACCEPTED_SETTINGS}
+
+
+def _range_text(name: str) -> str:
+    low, high = _field_bounds(MetricPolicy._meta.get_field(name))
+    return _("from %(low)s to %(high)s") % {"low": low, "high": high}
+
+
+def validate_proposal(proposed: Any) -> dict[str, int | float]:
+    """The proposal as {setting: value}, or PolicyProposalError naming every bad setting and why.
+
+    Accepted: any subset of MetricPolicy.DEFINITION_FIELDS. Integer settings take
+    whole numbers, `deep_min_dag_rate` any finite number; each within the range
+    of the model field's validators (which mirror the table's check constraints
+    and column types).
+    """
+    if not isinstance(proposed, dict):
+        raise PolicyProposalError({"policy": _("Must be an object of {setting: value} pairs.")})
+    errors: dict[str, str] = {}
+    cleaned: dict[str, int | float] = {}
+    for name, value in proposed.items():
+        name = str(name)
+        if name not in ACCEPTED_SETTINGS:
+            errors[name] = _("Unknown setting %(name)s; the what-if accepts %(names)s.") % {
+                "name": name,
+                "names": ", ".join(ACCEPTED_SETTINGS),
+            }
+            continue
+        field = MetricPolicy._meta.get_field(name)
+        is_float = isinstance(field, models.FloatField)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            errors[name] = _("%(name)s must be a number %(range)s.") % {
+                "name": name,
+                "range": _range_text(name),
+            }
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            errors[name] = _("%(name)s must be a finite number.") % {"name": name}
+            continue
+        if is_float:
+            value = float(value)
+        elif isinstance(value, float):
+            if not value.is_integer():
+                errors[name] = _("%(name)s must be a whole number %(range)s.") % {
+                    "name": name,
+                    "range": _range_text(name),
+                }
+                continue
+            value = int(value)
+        low, high = _field_bounds(field)
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors[name] = _("%(name)s is out of range: %(value)s is not %(range)s.") % {
+                "name": name,
+                "value": value,
+                "range": _range_text(name),
+            }
+            continue
+        cleaned[name] = value
+    if errors:
+        raise PolicyProposalError(errors)
+    return cleaned
+
+
+def proposed_policy(current: MetricPolicy, proposed: dict[str, int | float]) -> MetricPolicy:
+    """An unsaved copy of `current` with the proposed settings (never saved: the what-if writes nothing)."""
+    policy = copy.copy(current)
+    for name, value in proposed.items():
+        setattr(policy, name, value)
+    return policy
+
+
+_NAMED_PARAM = re.compile(r"%\((\w+)\)s")
+_PARAM_OR_PERCENT = re.compile(r"%%|%s")
+
+
+def _prefixed(sql: str, params: dict, prefix: str) -> tuple[str, dict]:
+    """The statement and its named parameters renamed with `prefix`, so two policies share one statement."""
+    return (
+        _NAMED_PARAM.sub(lambda m: f"%({prefix}{m.group(1)})s", sql),
+        {f"{prefix}{key}": value for key, value in params.items()},
+    )
+
+
+def _scope_sql(accounts_qs: QuerySet | None) -> tuple[str, dict]:
+    """A condition on `a.id` keeping the accounts of `accounts_qs`; "1 = 1" for all of them."""
+    if accounts_qs is None or not accounts_qs.query.where:
+        return "1 = 1", {}
+    sql, params = accounts_qs.order_by().values("pk").query.sql_with_params()
+    params = list(params)
+    named: dict[str, Any] = {}
+
+    def name_next(match: re.Match) -> str:
+        if match.group(0) == "%%":
+            return "%%"
+        key = f"scope_{len(named)}"
+        named[key] = params[len(named)]
+        return f"%({key})s"
+
+    return f"a.id IN ({_PARAM_OR_PERCENT.sub(name_next, sql)})", named
+
+
+def _what_if_sql(current: MetricPolicy, proposal: MetricPolicy, day: dt.date, scope: str):
+    dialect = _Dialect(connection.vendor)
+    everyone = AccountFilter()
+    cur_sql, cur_params = _prefixed(
+        _status_select_sql(everyone, current, dialect), _status_params(day, current), "cur_"
+    )
+    new_sql, new_params = _prefixed(
+        _status_select_sql(everyone, proposal, dialect), _status_params(day, proposal), "new_"
+    )
+    account = Account._meta.db_table
+    vertical = Vertical._meta.db_table
+    # pair: one row per account in scope, both policies' DAG flag and level side by side.
+    # The result: part 0 = per-vertical counts under each policy; part 1 = changed accounts.
+    sql = f"""
+        WITH pair AS (
+          SELECT a.external_id, v.code AS vertical,
+                 CASE WHEN cur.is_dag THEN 1 ELSE 0 END AS cur_dag,
+                 cur.deep_integration_level AS cur_level,
+                 CASE WHEN prop.is_dag THEN 1 ELSE 0 END AS new_dag,
+                 prop.deep_integration_level AS new_level
+          FROM ({cur_sql}) cur
+          JOIN ({new_sql}) prop ON prop.account_id = cur.account_id
+          JOIN {account} a ON a.id = cur.account_id
+          JOIN {vertical} v ON v.id = a.vertical_id
+          WHERE {scope}
+        )
+        SELECT 0 AS part, vertical, NULL AS external_id,
+               SUM(cur_dag), SUM(CASE WHEN cur_level = {DEEP} THEN 1 ELSE 0 END),
+               SUM(new_dag), SUM(CASE WHEN new_level = {DEEP} THEN 1 ELSE 0 END)
+        FROM pair GROUP BY vertical
+        UNION ALL
+        SELECT 1 AS part, vertical, external_id, cur_dag, cur_level, new_dag, new_level
+        FROM pair WHERE cur_dag <> new_dag OR cur_level <> new_level
+    """  # noqa: S608 - table names from model meta; values are parameters
+    return sql, {**cur_params, **new_params}
+
+
+def _empty_side(codes: list[str]) -> dict:
+    return {
+        "dag_accounts": 0,
+        "deep_customers": 0,
+        "by_vertical": {code: {"dag_accounts": 0, "deep_customers": 0} for code in codes},
+    }
+
+
+def what_if(
+    *,
+    day: dt.date,
+    proposed: dict,
+    accounts_qs: QuerySet | None = None,
+    current: MetricPolicy | None = None,
+) -> dict:
+    """DESIGN.md's what-if answer for `day`: current vs proposed counts, and the accounts that change.
+
+    `proposed` is validated first (PolicyProposalError names each bad setting).
+    `accounts_qs` limits the accounts counted (None: all; the COO sees all);
+    `current` defaults to the newest policy version. Reads only: in a read-only
+    transaction on PostgreSQL when not nested in another one.
+    """
+    cleaned = validate_proposal(proposed)
+    current = current or MetricPolicy.objects.latest()
+    proposal = proposed_policy(current, cleaned)
+    scope, scope_params = _scope_sql(accounts_qs)
+    sql, params = _what_if_sql(current, proposal, day, scope)
+    codes = list(Vertical.objects.order_by("position", "code").values_list("code", flat=True))
+    answer = {"current": _empty_side(codes), "proposed": _empty_side(codes), "changed": []}
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost and connection.vendor == "postgresql":
+            cursor.execute("SET TRANSACTION READ ONLY")
+        _Dialect(connection.vendor).tune_session(cursor)
+        cursor.execute(sql, {**params, **scope_params})
+        rows = cursor.fetchall()
+    changed = []
+    for part, code, external_id, cur_dag, cur_level, new_dag, new_level in rows:
+        if part == 0:
+            for side, dag, deep in (
+                ("current", cur_dag, cur_level),
+                ("proposed", new_dag, new_level),
+            ):
+                counts = {"dag_accounts": int(dag or 0), "deep_customers": int(deep or 0)}
+                answer[side]["by_vertical"][code] = counts
+                answer[side]["dag_accounts"] += counts["dag_accounts"]
+                answer[side]["deep_customers"] += counts["deep_customers"]
+        else:
+            changed.append(
+                {
+                    "external_id": external_id,
+                    "before": {"is_dag": bool(cur_dag), "level": int(cur_level)},
+                    "after": {"is_dag": bool(new_dag), "level": int(new_level)},
+                }
+            )
+    answer["changed"] = sorted(changed, key=lambda entry: entry["external_id"])
+    return answer
+
+
+def default_day() -> dt.date:
+    """The day the preview shows unless told otherwise: yesterday, the last complete business day."""
+    return business_today() - dt.timedelta(days=1)

@@ -1,0 +1,71 @@
+"""The COO previews a metric policy change in the admin (real headless Chromium); nothing is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.demo import DEMO_PASSWORD
+from metrics import whatif
+from metrics.compute import business_today
+from metrics.models import AccountDailyStatus, MetricPolicy
+from tests.browser.conftest import login
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo(db):
+    """A small demo (its named large customers plus 40 generated) with its status computed."""
+    call_command("seed_demo", "--accounts", "40", verbosity=0)
+    call_command("recompute_metrics", verbosity=0)
+    return business_today() - dt.timedelta(days=1)
+
+
+def test_coo_previews_a_stricter_dag_threshold(page, live_server, screenshot_dir, demo):
+    policy = MetricPolicy.objects.latest()
+    versions = MetricPolicy.objects.count()
+    stored = AccountDailyStatus.objects.filter(day=demo).count()
+    # The first of a few stricter DAG thresholds that loses some DAG accounts on the demo data.
+    candidates = [("dag_min_apps", policy.dag_min_apps + n) for n in (1, 2, 3, 4, 6)] + [
+        ("dag_min_minutes", policy.dag_min_minutes * n) for n in (10, 100, 1000)
+    ]
+    for setting, value in candidates:
+        expected = whatif.what_if(day=demo, proposed={setting: value})
+        if expected["proposed"]["dag_accounts"] < expected["current"]["dag_accounts"]:
+            break
+
+    login(page, live_server, "coo", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/admin/metrics/metricpolicy/{policy.pk}/change/")
+    assert page.input_value("#id_preview_day") == demo.isoformat()
+    page.fill(f"#id_{setting}", str(value))
+    page.click("#policy-preview")
+    page.wait_for_selector("#preview-totals")
+
+    total = page.locator("#preview-total-row td")
+    assert total.nth(0).inner_text() == str(expected["current"]["dag_accounts"])
+    assert total.nth(1).inner_text() == str(expected["proposed"]["dag_accounts"])
+    assert expected["proposed"]["dag_accounts"] < expected["current"]["dag_accounts"]
+    assert page.locator("#preview-totals tbody tr").count() == 1 + len(
+        expected["current"]["by_vertical"]
+    )
+    assert page.locator("#preview-changed tbody tr").count() == min(len(expected["changed"]), 500)
+    assert page.input_value(f"#id_{setting}") == str(value)
+    page.screenshot(path=str(screenshot_dir / "policy-preview.png"), full_page=True)
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(screenshot_dir / "policy-preview.png", DOCS_SCREENSHOTS / "policy-preview.png")
+
+    # A changed account's link opens its admin page.
+    page.locator("#preview-changed a").first.click()
+    page.wait_for_selector("#account_form")
+    assert MetricPolicy.objects.count() == versions
+    assert AccountDailyStatus.objects.filter(day=demo).count() == stored
