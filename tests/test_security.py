@@ -15,7 +15,7 @@ def test_repeated_failed_logins_lock_the_username_and_address(client, settings):
     settings.AXES_FAILURE_LIMIT = 3
     factories.person("csm", "manufacturing", username="wang")
     for _ in range(3):
-        response = client.post("/admin/login/", {"username": "wang", "password": "wrong-password"})
+        client.post("/admin/login/", {"username": "wang", "password": "wrong-password"})
     locked = client.post("/admin/login/", {"username": "wang", "password": "pw-frontline-1"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
