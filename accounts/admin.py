@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,19 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
             '<span class="{}">{}</span>',
             "frontline-stale" if stale else "",
             obj.last_visited_on.isoformat(),
+        )
+
+    def get_list_display(self, request):
+        display = list(super().get_list_display(request))
+        if request.user.has_perm("visits.add_visit"):
+            display.append("log_visit_link")
+        return display
+
+    @admin.display(description=_("visit"))
+    def log_visit_link(self, obj):
+        url = reverse("admin:visits_visit_add")
+        return format_html(
+            '<a class="addlink" href="{}?account={}">{}</a>', url, obj.pk, _("Log a visit")
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -1,7 +1,7 @@
 """Bulk import/export of accounts and contacts in the admin (CSV and XLSX, django-import-export).
 
 Rows are checked by the same rules as the import commands (accounts:
-`accounts.services._parse_account`), scoped to the verticals of the person
+`accounts.services.parse_account_row`), scoped to the verticals of the person
 importing: an account, vertical or colleague they cannot see is "unknown".
 A file with any rejected row loads nothing; each rejected row says its line
 (the header is line 1) and the column at fault.
@@ -21,7 +21,7 @@ from verticals.selectors import people_visible_to, verticals_visible_to
 
 from .models import Account, Contact, ContactRole, Stage
 from .selectors import accounts_visible_to
-from .services import ACCOUNT_COLUMNS, _parse_account
+from .services import ACCOUNT_COLUMNS, parse_account_row
 
 CONTACT_COLUMNS = ("account", "name", "title", "role", "email", "phone")
 
@@ -151,7 +151,7 @@ class AccountResource(RowRulesResource):
         )
 
     def parse(self, row):
-        values = _parse_account(row, verticals=self.verticals, csms=self.csms)
+        values = parse_account_row(row, verticals=self.verticals, csms=self.csms)
         account = self.accounts.get(values["external_id"])
         if account is not None and account.pk not in self.visible_ids:
             raise RowRejected("external_id", _("belongs to an account outside your verticals"))

@@ -27,7 +27,7 @@ _FIELD_LIMITS = {"external_id": 64, "name": 200, "local_name": 200, "region": 80
 _UPDATED_FIELDS = ["name", "local_name", "vertical", "headcount", "region", "stage", "owner_csm"]
 
 
-def _parse_account(row: dict, *, verticals: dict, csms: dict) -> dict:
+def parse_account_row(row: dict, *, verticals: dict, csms: dict) -> dict:
     for column in ACCOUNT_COLUMNS:
         if row.get(column) is None:
             raise RowRejected(column, _("missing column"))
@@ -76,7 +76,7 @@ def import_accounts(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> 
     for line, row in rows:
         report.read += 1
         try:
-            account = _parse_account(row, verticals=verticals, csms=csms)
+            account = parse_account_row(row, verticals=verticals, csms=csms)
         except RowRejected as exc:
             raw = tuple(row.get(c) or "" for c in ACCOUNT_COLUMNS)
             report.rejected.append(RowError(line, exc.field, exc.reason, raw))

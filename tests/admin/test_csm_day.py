@@ -22,6 +22,8 @@ def test_the_account_page_offers_log_a_visit_which_prefills_the_form(client, csm
     page = client.get(reverse("admin:accounts_account_change", args=[own.account.pk]))
     add = reverse("admin:visits_visit_add") + f"?account={own.account.pk}"
     assert add in page.content.decode()
+    listing = client.get(reverse("admin:accounts_account_changelist")).content.decode()
+    assert add in listing  # also from each row of the account list
     form = client.get(add).context["adminform"].form
     assert str(form["account"].value()) == str(own.account.pk)
     assert form["author"].value() == csm.pk
