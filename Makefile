@@ -54,5 +54,10 @@ prod: install
 load: install
 	@bash scripts/load.sh
 
+# Re-extract the zh-hans catalogue (needs gettext's xgettext) and compile it; commit both files.
+messages: install
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=artifacts --ignore=staticfiles --ignore=tests --ignore=bench
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts
