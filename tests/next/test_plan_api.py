@@ -84,6 +84,7 @@ def test_limit(client, coo, accounts):
         ({"date": "2026-02-30"}, "date"),
         ({"date": "yesterday"}, "date"),
         ({"limit": "0"}, "limit"),
+        ({"limit": ""}, "limit"),
         ({"limit": "lots"}, "limit"),
         ({"vertical": "consumer_retail"}, "vertical"),  # not hers
     ],

@@ -47,7 +47,7 @@ class VisitPlanEntrySerializer(serializers.Serializer):
 
 def _limit(request) -> int:
     raw = request.query_params.get("limit")
-    if raw in (None, ""):
+    if raw is None:
         return DEFAULT_LIMIT
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidParameter(
