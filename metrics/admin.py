@@ -11,7 +11,7 @@ from accounts.selectors import accounts_visible_to
 from verticals.models import Vertical
 from verticals.selectors import is_coo
 
-from . import services, whatif
+from . import compute, services, whatif
 from .models import App, Connector, MetricPolicy, PendingRecompute
 
 # The preview lists at most this many changed accounts (the totals always count them all).
@@ -35,7 +35,7 @@ class PolicyPreviewForm(forms.Form):
 
     def clean_day(self):
         day = self.cleaned_data["day"]
-        if day > whatif.business_today():
+        if day > compute.business_today():
             raise forms.ValidationError(_("There is no data after today."))
         return day
 
@@ -122,7 +122,7 @@ class MetricPolicyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         current = MetricPolicy.objects.latest()
         initial = {name: getattr(current, name) for name in MetricPolicy.DEFINITION_FIELDS}
-        initial["day"] = whatif.default_day()
+        initial["day"] = compute.last_complete_day()
         if request.method == "POST":
             data = {name: request.POST.get(name, "") for name in MetricPolicy.DEFINITION_FIELDS}
             data["day"] = request.POST.get("preview_day") or initial["day"].isoformat()
@@ -194,7 +194,7 @@ class MetricPolicyAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         # The "Preview" button's day picker (templates/admin/metrics/metricpolicy/change_form.html).
-        context["preview_day"] = whatif.default_day()
+        context["preview_day"] = compute.last_complete_day()
         context["can_preview"] = is_coo(request.user)
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -52,6 +52,11 @@ def business_today() -> dt.date:
     return dt.datetime.now(BUSINESS_TZ).date()
 
 
+def last_complete_day() -> dt.date:
+    """Yesterday in Asia/Shanghai: the last day whose feeds are complete, shown by default."""
+    return business_today() - dt.timedelta(days=1)
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The instant `day` ends in Asia/Shanghai (midnight starting the next day), timezone-aware."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=BUSINESS_TZ)

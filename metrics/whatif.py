@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from verticals.models import Vertical
 
-from .compute import AccountFilter, _Dialect, _status_params, _status_select_sql, business_today
+from .compute import AccountFilter, _Dialect, _status_params, _status_select_sql
 from .models import IntegrationLevel, MetricPolicy
 
 ACCEPTED_SETTINGS: tuple[str, ...] = MetricPolicy.DEFINITION_FIELDS
@@ -276,8 +276,3 @@ def what_if(
             )
     answer["changed"] = sorted(changed, key=lambda entry: entry["external_id"])
     return answer
-
-
-def default_day() -> dt.date:
-    """The day the preview shows unless told otherwise: yesterday, the last complete business day."""
-    return business_today() - dt.timedelta(days=1)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Stage, size_tier_filter
+from metrics.compute import end_of_day, last_complete_day
 from metrics.models import (
     AccountDailyStatus,
     Connector,
@@ -65,16 +66,8 @@ COMPONENT_NAMES = ("dag_rate", "integration", "breadth", "recency", "requirement
 STAFF_KEYS = [r.value for r in WORKING_ROLES]
 
 
-def default_day() -> dt.date:
-    """Yesterday in the business time zone (Asia/Shanghai): the last complete day of feeds."""
-    return timezone.localdate(timezone=timezone.get_default_timezone()) - dt.timedelta(days=1)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """The first instant after `day` in the business time zone (exclusive upper bound)."""
-    return dt.datetime.combine(
-        day + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_default_timezone()
-    )
+# The pages default to the engine's last complete day and use its day boundaries.
+default_day = last_complete_day
 
 
 def _ids(verticals: Iterable[Vertical]) -> list[int]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import SIZE_TIER_BOUNDS, Account, SizeTier, Stage, size_tier_for
 from accounts.selectors import accounts_visible_to
+from metrics.compute import end_of_day
 from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
 from metrics.selectors import DAG_RATE, near_deep_accounts
@@ -189,8 +190,7 @@ def plan_weights(policy: MetricPolicy) -> list[dict]:
 
 def _as_of(day: dt.date) -> dt.datetime:
     """The moment the plan of `day` looks at requirements: the end of that day, or now if earlier."""
-    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-    return min(end_of_day, timezone.now())
+    return min(end_of_day(day), timezone.now())
 
 
 def _executive_visit_q() -> Q:
