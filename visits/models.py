@@ -113,16 +113,23 @@ class RequirementStatus(models.TextChoices):
 OPEN_REQUIREMENT_STATUSES = (RequirementStatus.OPEN, RequirementStatus.IN_PROGRESS)
 
 
+def overdue_requirement_q(*, sla_hours: int, now=None) -> Q:
+    """Open, no first response, raised more than `sla_hours` before `now`: the SLA was missed."""
+    now = now or timezone.now()
+    return Q(
+        status__in=OPEN_REQUIREMENT_STATUSES,
+        first_response_at__isnull=True,
+        raised_at__lt=now - timedelta(hours=sla_hours),
+    )
+
+
 class RequirementQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_REQUIREMENT_STATUSES)
 
     def overdue(self, *, sla_hours: int, now=None):
         """Open requirements with no first response within the SLA."""
-        now = now or timezone.now()
-        return self.open().filter(
-            first_response_at__isnull=True, raised_at__lt=now - timedelta(hours=sla_hours)
-        )
+        return self.filter(overdue_requirement_q(sla_hours=sla_hours, now=now))
 
 
 class Requirement(models.Model):

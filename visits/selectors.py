@@ -29,7 +29,7 @@ from accounts.selectors import accounts_visible_to
 from verticals.models import STAFF_ROLES, Membership, Role
 from verticals.selectors import is_coo, scope_by_vertical, user_roles, visible_vertical_ids
 
-from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
+from .models import ActionItem, Requirement, Visit, overdue_requirement_q
 
 DEFAULT_REQUIREMENT_SLA_HOURS = 24
 # An account nobody visited for this many days shows up in "not visited lately".
@@ -69,15 +69,9 @@ def with_response_overdue(
     queryset: QuerySet[Requirement], *, sla_hours: int, now: dt.datetime | None = None
 ) -> QuerySet[Requirement]:
     """Annotate `response_overdue`: open, no first response, raised more than `sla_hours` ago."""
-    now = now or timezone.now()
     return queryset.annotate(
         response_overdue=Case(
-            When(
-                status__in=OPEN_REQUIREMENT_STATUSES,
-                first_response_at__isnull=True,
-                raised_at__lt=now - dt.timedelta(hours=sla_hours),
-                then=Value(True),
-            ),
+            When(overdue_requirement_q(sla_hours=sla_hours, now=now), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )
