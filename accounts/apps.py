@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from verticals.models import Vertical
+
+        from .models import Account
+
+        # What a page of the accounts API list shows: the account, its vertical's code and its
+        # owner's username. Bulk writes (imports, the engine) call list_cache.changed() themselves.
+        for model in (Account, Vertical, get_user_model()):
+            post_save.connect(_list_changed, sender=model, dispatch_uid=f"list_cache:{model}:save")
+            post_delete.connect(
+                _list_changed, sender=model, dispatch_uid=f"list_cache:{model}:delete"
+            )
+
+
+def _list_changed(sender, **kwargs) -> None:
+    from . import list_cache
+
+    list_cache.changed()

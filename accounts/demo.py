@@ -24,6 +24,7 @@ from metrics.models import App, AppUsage, Connector, ConnectorUsage
 from verticals.models import ROLE_GROUPS, Membership, Role, Vertical
 from visits.models import ActionItem, Requirement, RequirementStatus, Visit, VisitType
 
+from . import list_cache
 from .models import Account, AccountTeamMember, Contact, ContactRole, IntegrationProject, Stage
 
 DEMO_PASSWORD = "frontline-demo"
@@ -719,6 +720,7 @@ class DemoBuilder:
             app_rows, connector_rows = self.feeds(accounts)
             self.progress("visits, requirements and action items")
             self.visits(accounts, users)
+            list_cache.changed()  # accounts were bulk-created (no signals)
         return {
             "accounts": len(accounts),
             "app_usage_rows": app_rows,

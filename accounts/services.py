@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from config.csv_import import ImportReport, RowError, RowRejected, parse_non_negative_int, require
 from verticals.models import Vertical
 
+from . import list_cache
 from .models import Account, Stage
 
 ACCOUNT_COLUMNS = (
@@ -100,6 +101,7 @@ def import_accounts(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> 
                 to_update.append(account)
         Account.objects.bulk_create(to_create, batch_size=2000)
         Account.objects.bulk_update(to_update, _UPDATED_FIELDS, batch_size=2000)
+        list_cache.changed()  # bulk writes send no signals
     report.created = len(to_create)
     report.updated = len(to_update)
     report.loaded = report.created + report.updated

@@ -6,6 +6,8 @@ whatever Host header a load balancer sends (no TLS redirect, no host check).
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -20,14 +22,19 @@ def database_ready() -> bool:
         return False
 
 
+@functools.cache
+def _broker_client(url: str):
+    """One client (and connection pool) per process: probes come several times a second."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def broker_ready() -> bool:
     if not settings.CELERY_BROKER_URL:
         return True
     try:
-        import redis
-
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1)
-        return bool(client.ping())
+        return bool(_broker_client(settings.CELERY_BROKER_URL).ping())
     except Exception:
         return False
 

@@ -101,8 +101,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache_url("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "config.redis_cache.RedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a page of the accounts API list is kept (accounts.list_cache); 0 turns it off.
+# On only with a cache all processes share: a per-process cache would miss other processes' writes.
+API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300 if CACHE_URL else 0)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from accounts import list_cache
 from accounts.models import Account
 from visits.models import Requirement, RequirementStatus, Visit
 
@@ -385,7 +386,10 @@ def compute_status_day(*, day: dt.date, policy, accounts: AccountFilter | None =
     with transaction.atomic(), connection.cursor() as cursor:
         dialect.tune_session(cursor)
         cursor.execute(_status_sql(accounts, policy, dialect), _status_params(day, policy))
-        return max(cursor.rowcount, 0)
+        written = max(cursor.rowcount, 0)
+        if written:
+            list_cache.changed()  # the API's cached account pages show these statuses
+        return written
 
 
 def days_in(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -12,13 +12,17 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
+from rest_framework.response import Response
 
+from accounts import list_cache
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from metrics.models import AccountDailyStatus
 from verticals.api.errors import READ_ERRORS, READ_ONE_ERRORS, NotFoundError
 from verticals.api.pagination import KeysetPagination
-from verticals.api.params import date_parameter, is_clean_path_value
+from verticals.api.params import date_param, date_parameter, is_clean_path_value
+from verticals.pipeline import default_day
+from verticals.selectors import visible_vertical_ids
 
 from .filters import AccountFilter, health_day_for
 from .serializers import AccountDetailSerializer, AccountSerializer
@@ -137,6 +141,23 @@ class AccountListView(generics.ListAPIView):
             F("health_dag_rate"), Value(-1.0), output_field=FloatField()
         ),
     }
+
+    def list(self, request, *args, **kwargs):
+        """A page from the shared cache when this caller's scope already asked for it (list_cache)."""
+        if not list_cache.enabled():
+            return super().list(request, *args, **kwargs)
+        asked = date_param(request, "date")
+        key = list_cache.page_key(
+            request,
+            scope=visible_vertical_ids(request.user),
+            health_day=asked.isoformat() if asked else f"latest-to-{default_day()}",
+        )
+        page = list_cache.get_page(key)
+        if page is not None:
+            return Response(page)
+        response = super().list(request, *args, **kwargs)
+        list_cache.store_page(key, response.data)
+        return response
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
