@@ -6,8 +6,9 @@ whatever the latency - a steady rate, not "as fast as possible". The key
 comes from LOAD_API_TOKEN (a read-only key; scripts/load.sh creates it).
 
 Mix: the accounts list (the first page with the health summary, a filtered
-page ordered by score, and the next page through the cursor) and the two
-health endpoints.
+page ordered by score, and the next page through the cursor), the health of
+a random account of the data set (`/api/v1/accounts/{external_id}/health/`,
+almost never the same twice) and the two probes /healthz and /readyz.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ USER_RATE = float(os.environ.get("LOAD_USER_RATE", "10"))
 # Weight of the filtered page (vertical + colour, ordered by score) against 5 first pages,
 # 1 next page and 1 of each health probe; 0 leaves it out.
 FILTERED_WEIGHT = int(os.environ.get("LOAD_FILTERED_WEIGHT", "2"))
+# Weight of an account's health; the accounts are bench/api_bench.py's `bench-0000000`….
+HEALTH_WEIGHT = int(os.environ.get("LOAD_HEALTH_WEIGHT", "2"))
+ACCOUNTS = int(os.environ.get("LOAD_ACCOUNTS", "100000"))
 VERTICALS = (
     "manufacturing",
     "consumer_retail",
@@ -68,6 +72,14 @@ class APIClient(FastHttpUser):
             return self.account_list()
         self.client.get(
             self.next_page, headers=self.headers, name="/api/v1/accounts/ (next page, cursor)"
+        )
+
+    @task(HEALTH_WEIGHT)
+    def account_health(self) -> None:
+        self.client.get(
+            f"/api/v1/accounts/bench-{random.randrange(ACCOUNTS):07d}/health/",
+            headers=self.headers,
+            name="/api/v1/accounts/{external_id}/health/",
         )
 
     @task(1)

@@ -6,7 +6,8 @@
 # (debug off; DJANGO_SECURE_SSL_REDIRECT=0 because this is plain HTTP on loopback) and a
 # Celery worker. Builds the 100,000-account data set with bench/api_bench.py's generator once
 # (reused on later runs), creates a read-only API key, runs locust for $LOAD_SECONDS at
-# $LOAD_USERS x $LOAD_USER_RATE requests/s against the account list and /healthz, /readyz, prints
+# $LOAD_USERS x $LOAD_USER_RATE requests/s against the account list, account health and /healthz,
+# /readyz, prints
 # throughput, p50/p95/p99 and errors, appends them to docs/benchmarks.md ("## Load test") and
 # stops everything it started, whatever happens (trap on exit).
 set -euo pipefail
@@ -15,11 +16,12 @@ PY=.venv/bin/python
 BIN=.venv/bin
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/frontline}
 LOAD_DB=${LOAD_DB:-frontline_load}
-LOAD_ACCOUNTS=${LOAD_ACCOUNTS:-100000}
+export LOAD_ACCOUNTS=${LOAD_ACCOUNTS:-100000}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
 LOAD_USERS=${LOAD_USERS:-32}
 LOAD_USER_RATE=${LOAD_USER_RATE:-10}
 export LOAD_FILTERED_WEIGHT=${LOAD_FILTERED_WEIGHT:-2}
+export LOAD_HEALTH_WEIGHT=${LOAD_HEALTH_WEIGHT:-2}
 WEB_WORKERS=${WEB_WORKERS:-4}
 WEB_THREADS=${WEB_THREADS:-1}
 OUT=artifacts/load
@@ -156,10 +158,18 @@ from pathlib import Path
 
 stats, before, after, users, rate, workers, threads, seconds, accounts = sys.argv[1:]
 filtered = int(os.environ.get("LOAD_FILTERED_WEIGHT", "2"))
-mix = (
-    f"first page 5 : filtered page {filtered} : next page 1 : healthz 1 : readyz 1"
-    if filtered
-    else "first page 5 : next page 1 : healthz 1 : readyz 1 (no filtered page)"
+health = int(os.environ.get("LOAD_HEALTH_WEIGHT", "2"))
+mix = " : ".join(
+    f"{name} {weight}"
+    for name, weight in (
+        ("first page", 5),
+        ("filtered page", filtered),
+        ("next page", 1),
+        ("account health", health),
+        ("healthz", 1),
+        ("readyz", 1),
+    )
+    if weight
 )
 cache_seconds = int(os.environ.get("API_LIST_CACHE_SECONDS", "0"))
 cache = f"list cache {cache_seconds} s" if cache_seconds else "no list cache"
@@ -206,8 +216,9 @@ Written by `make load` (scripts/load.sh, bench/locustfile.py): the production st
 (gunicorn with debug off, a Celery worker, Redis as broker and cache, PostgreSQL) on the
 100,000-account data set of bench/api_bench.py, driven by locust (headless) at a steady offered
 rate with a read-only API key: the accounts list (50-row first page; a 50-row page filtered by
-vertical and colour, ordered by score; the next page through the cursor) and `/healthz`,
-`/readyz`, in the weights of the "mix" column; list pages come from the accounts-list page
+vertical and colour, ordered by score; the next page through the cursor), the health of a
+random account (`/api/v1/accounts/{external_id}/health/`, from mix rows that name it on) and
+`/healthz`, `/readyz`, in the weights of the "mix" column; list pages come from the accounts-list page
 cache after the first request of each (scope, query) unless the row says "no list cache"
 (docs/production.md). Locust runs on the same 2 cores as gunicorn,
 the worker and PostgreSQL. Target: >= 300 requests/s with p95 < 100 ms and no errors.

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 
 from .models import COMPANY_ROLES, WORKING_ROLES, Membership, Role, Vertical
+
+
+def _company_memberships(user):
+    return Membership.objects.filter(
+        user=user, role__in=[r.value for r in COMPANY_ROLES], vertical__isnull=True
+    )
 
 
 def sees_all_verticals(user) -> bool:
@@ -15,11 +21,22 @@ def sees_all_verticals(user) -> bool:
         return True
     cached = getattr(user, "_frontline_sees_all", None)
     if cached is None:
-        cached = Membership.objects.filter(
-            user=user, role__in=[r.value for r in COMPANY_ROLES], vertical__isnull=True
-        ).exists()
+        cached = _company_memberships(user).exists()
         user._frontline_sees_all = cached
     return cached
+
+
+def has_company_role(user_ref) -> Exists:
+    """`sees_all_verticals`' question as an annotation, so a query that loads users answers it too.
+
+    `user_ref` points at the user, e.g. OuterRef("user_id"); give the answer
+    to `remember_company_role` and `sees_all_verticals` asks no more.
+    """
+    return Exists(_company_memberships(user_ref))
+
+
+def remember_company_role(user, has_role: bool) -> None:
+    user._frontline_sees_all = has_role
 
 
 def user_roles(user) -> set[str]:

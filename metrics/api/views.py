@@ -29,8 +29,14 @@ from verticals.api.errors import (
     NotFoundError,
     error_response,
 )
-from verticals.api.params import FIRST_DATE, LAST_DATE, date_param, date_parameter
-from verticals.selectors import sees_all_verticals
+from verticals.api.params import (
+    FIRST_DATE,
+    LAST_DATE,
+    date_param,
+    date_parameter,
+    is_clean_path_value,
+)
+from verticals.selectors import scope_by_vertical, sees_all_verticals
 
 from .serializers import (
     AppUsageRowSerializer,
@@ -129,10 +135,20 @@ class AccountHealthView(APIView):
     )
     def get(self, request, external_id: str):
         day = date_param(request, "date")
-        account = visible_account(request, external_id)
-        statuses = _statuses().filter(account=account)
-        status = statuses.filter(day=day).first() if day else statuses.order_by("-day").first()
-        if status is None:
+        # One query finds the account (in the caller's scope) and its status; only when there is
+        # no status does a second one tell "no such account" from "not computed".
+        statuses = scope_by_vertical(
+            _statuses().select_related("account").filter(account__external_id=external_id),
+            request.user,
+            vertical_field="account__vertical_id",
+        )
+        status = None
+        if is_clean_path_value(external_id):
+            status = statuses.filter(day=day).first() if day else statuses.order_by("-day").first()
+        if status is not None:
+            account = status.account
+        else:
+            visible_account(request, external_id)  # 404 naming external_id when it is not one
             raise NotFoundError(
                 "date",
                 _("No computed status for this account on %(day)s.") % {"day": day}

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tests.api.conftest import token_client
+from verticals.api.auth import APIRateThrottle
 from verticals.api.tokens import hash_key
 from verticals.models import APIToken
 
@@ -150,3 +151,23 @@ def test_admin_lists_tokens_without_the_key_and_revokes_them(client, superuser, 
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert not site._registry[APIToken].has_add_permission(None)
+
+
+def test_the_window_slides_the_previous_minute_out_gradually(csm, monkeypatch, settings):
+    """10/min: a full minute, then half-way through the next one half its count still counts."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "10/min", "user": "10/min", "anon": "10/min"},
+    }
+    window = 60 * 1_000_000
+    clock = [window + 15.0]  # a quarter into a minute
+    monkeypatch.setattr(APIRateThrottle, "timer", staticmethod(lambda: clock[0]))
+    client = token_client(csm)
+    assert [client.get(URL).status_code for _ in range(10)] == [200] * 10
+    refused = client.get(URL)
+    # The 10 requests weigh fully until the next minute starts, then fade out over it.
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 45
+    clock[0] = window + 60 + 30  # half-way through the next minute: 10 x 0.5 = 5 still count
+    assert [client.get(URL).status_code for _ in range(6)] == [200] * 5 + [429]
+    clock[0] += 6  # 10 x 0.4 + 5 < 10
+    assert client.get(URL).status_code == 200

@@ -94,7 +94,7 @@ def test_history_lists_the_computed_days_in_the_range(csm, account, django_asser
     client = token_client(csm)
     client.get(url())
     start, end = DAY - dt.timedelta(days=3), DAY - dt.timedelta(days=1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         body = client.get(url(suffix="history/") + f"?start={start}&end={end}").json()
     assert body["start"] == start.isoformat() and body["end"] == end.isoformat()
     assert [d["date"] for d in body["results"]] == [
@@ -124,3 +124,24 @@ def test_history_refuses_bad_ranges(csm, account, query, field):
 def test_history_of_a_full_year_is_allowed(csm, account):
     response = token_client(csm).get(url(suffix="history/") + "?start=2025-11-21&end=2026-11-20")
     assert response.status_code == 200
+
+
+def test_a_day_of_health_is_read_in_one_query_after_the_callers_scope(
+    csm, coo, account, django_assert_num_queries
+):
+    make_status(account, DAY)
+    scoped, company = token_client(csm), token_client(coo)
+    for client in (scoped, company):
+        client.get(url())  # the token's first use stamps last_used_at
+    # The token with the caller's company role; the caller's verticals; the status with its account.
+    with django_assert_num_queries(3):
+        assert scoped.get(url()).json()["external_id"] == "ent-1"
+    with django_assert_num_queries(2):
+        assert company.get(url() + f"?date={DAY}").json()["date"] == DAY.isoformat()
+    # Another vertical's account is not found, exactly like one that does not exist.
+    other = factories.AccountFactory(
+        external_id="ent-r", vertical=factories.vertical("consumer_retail")
+    )
+    make_status(other, DAY)
+    assert scoped.get(url("ent-r")).json()["errors"][0]["field"] == "external_id"
+    assert scoped.get(url("ent-r")).status_code == 404

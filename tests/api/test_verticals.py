@@ -22,7 +22,7 @@ def test_verticals_list_is_scoped_and_shows_staffing(coo, csm, django_assert_num
     assert body[0]["fully_staffed"] is True
     client = token_client(coo)
     client.get("/api/v1/verticals/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         body = client.get("/api/v1/verticals/").json()
     assert len(body) == 5
     retail = next(v for v in body if v["code"] == "consumer_retail")
