@@ -122,6 +122,8 @@ class AppUsage(models.Model):
                 name="app_usage_active_users_non_negative", condition=Q(active_users__gte=0)
             ),
         ]
+        # Finds one day's rows (the rollup). BRIN on PostgreSQL (migration 0007: the rows
+        # are loaded a day at a time, so they lie in day order), a B-tree on SQLite.
         indexes = [models.Index(fields=["day"], name="app_usage_day")]
 
 
@@ -152,6 +154,7 @@ class ConnectorUsage(models.Model):
                 name="connector_usage_records_non_negative", condition=Q(records__gte=0)
             ),
         ]
+        # BRIN on PostgreSQL, as AppUsage's.
         indexes = [models.Index(fields=["day"], name="connector_usage_day")]
 
 
