@@ -568,8 +568,9 @@ def main() -> None:
 
     own_first, own_reload = own_seconds(summary_first), own_seconds(summary_reload)
     notes.append(
-        f"Wall time of the import_usage process includes starting Python and Django and the "
-        f"system checks ({imp_first - own_first:.1f} s and {imp_reload - own_reload:.1f} s here); "
+        f"Wall time of the import_usage process includes starting Python and Django "
+        f"({imp_first - own_first:.1f} s and {imp_reload - own_reload:.1f} s here; import commands "
+        f"skip the system checks, and the venv holds compiled bytecode); "
         f"the command's own time: {own_first:.2f} s first load "
         f"({own_first / t_floor_first:.2f}x floor), {own_reload:.2f} s re-load "
         f"({own_reload / t_floor_reload:.2f}x floor). On PostgreSQL a CSV file without quoted "
