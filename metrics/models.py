@@ -412,7 +412,8 @@ class AccountDailyStatus(models.Model):
         on_delete=models.CASCADE,
         db_constraint=False,
         db_index=False,
-        related_name="+",
+        # Lists join one day's status to each account (accounts.api.views.with_health).
+        related_name="daily_statuses",
     )
     day = models.DateField(_("date"))
     policy = models.ForeignKey(
@@ -456,7 +457,9 @@ class AccountDailyStatus(models.Model):
         ]
         indexes = [
             models.Index(fields=["day", "deep_integration_level"], name="status_day_level"),
-            models.Index(fields=["day", "color"], name="status_day_color"),
+            # A colour's accounts of a day in score order: the API's "worst/best first" pages
+            # walk it and stop after a page.
+            models.Index(fields=["day", "color", "score"], name="status_day_color_score"),
         ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
@@ -241,3 +243,21 @@ def test_tampered_cursors_are_400(coo, ordering, values):
     response = token_client(coo).get(f"{URL}?ordering={ordering}&cursor={cursor}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_health_filters_and_orderings_read_the_one_joined_status_row(coo):
+    """One join on (account, day) serves the columns, the filters and the sort key."""
+    red = factories.AccountFactory(external_id="ent-red")
+    make_status(red, score=20, color="red", deep_integration_level=1, dag_rate=0.1)
+    make_status(factories.AccountFactory(external_id="ent-green"), score=90, color="green")
+    client = token_client(coo)
+    url = (
+        f"{URL}?vertical=manufacturing&color=red&deep_integration_level=1&dag_rate_max=0.5"
+        "&ordering=-score"
+    )
+    client.get(url)  # the token's first use stamps last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        assert external_ids(client.get(url)) == ["ent-red"]
+    listing = queries.captured_queries[-1]["sql"]
+    assert listing.count("metrics_accountdailystatus") == 1, listing
+    assert external_ids(client.get(f"{URL}?vertical=no_such_vertical")) == []
