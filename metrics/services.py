@@ -129,18 +129,27 @@ def import_connector_usage(*, rows: Iterable[tuple[int, dict]], skip_invalid: bo
     return _import_feed(CONNECTOR_FEED, rows=rows, skip_invalid=skip_invalid)
 
 
-def import_app_usage_csv(*, path: Path | str, skip_invalid: bool, wrap=None) -> ImportReport:
+def import_app_usage_csv(
+    *, path: Path | str, skip_invalid: bool, wrap=None, wrap_chunks=None
+) -> ImportReport:
     """Load an app-usage CSV file (what `import_usage` runs): `import_app_usage` on a fast reader.
 
     Same checks, messages and editor line numbers as reading the file with
-    config.csv_import.read_csv_rows; `wrap` may wrap the row iterator (a progress bar).
+    config.csv_import.read_csv_rows. Progress bars: `wrap` may wrap the row iterator (rows read
+    in Python), `wrap_chunks` the iterator of the file's byte chunks sent to PostgreSQL's COPY.
     """
-    return _import_feed_csv(APP_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap)
+    return _import_feed_csv(
+        APP_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap, wrap_chunks=wrap_chunks
+    )
 
 
-def import_connector_usage_csv(*, path: Path | str, skip_invalid: bool, wrap=None) -> ImportReport:
+def import_connector_usage_csv(
+    *, path: Path | str, skip_invalid: bool, wrap=None, wrap_chunks=None
+) -> ImportReport:
     """Load a connector-usage CSV file (what `import_connector_usage` runs); see import_app_usage_csv."""
-    return _import_feed_csv(CONNECTOR_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap)
+    return _import_feed_csv(
+        CONNECTOR_FEED, path=path, skip_invalid=skip_invalid, wrap=wrap, wrap_chunks=wrap_chunks
+    )
 
 
 # --- Validation ---------------------------------------------------------------------------------
@@ -545,12 +554,14 @@ class _NothingLoaded(Exception):
 
 
 def _import_feed_csv(
-    feed: _Feed, *, path: Path | str, skip_invalid: bool, wrap=None
+    feed: _Feed, *, path: Path | str, skip_invalid: bool, wrap=None, wrap_chunks=None
 ) -> ImportReport:
     source = _CsvFeedFile(path, columns=feed.columns)  # ImportFileError before any work
     if connection.vendor == "postgresql" and source.plain():
         try:
-            return _import_feed_copy(feed, source=source, skip_invalid=skip_invalid)
+            return _import_feed_copy(
+                feed, source=source, skip_invalid=skip_invalid, wrap_chunks=wrap_chunks
+            )
         except _CopyFallback:
             source = _CsvFeedFile(path, columns=feed.columns)
     rows = source.rows()
@@ -734,7 +745,9 @@ class _RawFile:
         )
 
 
-def _import_feed_copy(feed: _Feed, *, source: _CsvFeedFile, skip_invalid: bool) -> ImportReport:
+def _import_feed_copy(
+    feed: _Feed, *, source: _CsvFeedFile, skip_invalid: bool, wrap_chunks=None
+) -> ImportReport:
     """PostgreSQL, a plain CSV file: the file's bytes go straight into COPY; validation is set-based.
 
     The raw rows land in a text table numbered in file order (line = number + 1).
@@ -780,7 +793,8 @@ def _import_feed_copy(feed: _Feed, *, source: _CsvFeedFile, skip_invalid: bool) 
                     source.path.open("rb") as handle,
                 ):
                     handle.readline()  # the header, already checked
-                    while chunk := handle.read(1 << 20):
+                    chunks = iter(lambda: handle.read(1 << 20), b"")
+                    for chunk in wrap_chunks(chunks) if wrap_chunks else chunks:
                         copy.write(chunk)
                 total = cursor.rowcount
             except (DatabaseError, psycopg_errors()) as exc:

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from metrics.models import AccountDailyStatus, AppUsage, ConnectorUsage
 from tests import factories
@@ -122,3 +123,23 @@ def test_recompute_metrics_without_data_says_so(accounts, capsys):
 def test_recompute_metrics_bad_arguments(accounts, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("recompute_metrics", *args, verbosity=0)
+
+
+def test_import_usage_draws_a_progress_bar_on_stderr(accounts, write_csv, capsys):
+    path = write_csv(
+        "usage.csv",
+        "account,date,app,minutes,active_users\nent-0,2024-01-01,chat,60,3\nent-1,2024-01-01,bi,5,1\n",
+    )
+    call_command("import_usage", str(path), verbosity=1)
+    err = capsys.readouterr().err
+    if connection.vendor == "postgresql":
+        assert "file: 100%" in err  # the file's bytes on their way to COPY
+    else:
+        assert "rows: 2" in err  # rows read in Python, counted
+    call_command("import_usage", str(path), verbosity=0)
+    assert capsys.readouterr().err == ""
+
+
+def test_import_usage_of_a_missing_file_says_so(db, tmp_path):
+    with pytest.raises(CommandError, match="nowhere.csv"):
+        call_command("import_usage", str(tmp_path / "nowhere.csv"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -25,6 +26,25 @@ def rows_with_progress(rows: Iterable, *, enabled: bool) -> Iterator:
                 bar.update(pending)
                 pending = 0
         bar.update(pending)
+
+
+def chunks_with_progress(chunks: Iterable[bytes], *, path: Path, enabled: bool) -> Iterator[bytes]:
+    """Pass the file's chunks through on their way to COPY, counting bytes against the file size."""
+    if not enabled:
+        yield from chunks
+        return
+    with tqdm(
+        total=path.stat().st_size,
+        desc=_("file"),
+        unit="B",
+        unit_scale=True,
+        file=sys.stderr,
+        mininterval=0.5,
+    ) as bar:
+        for chunk in chunks:
+            yield chunk
+            bar.update(len(chunk))
+        bar.update(bar.total - bar.n)  # the header line, read before the chunks
 
 
 def day_bar(total: int, *, enabled: bool) -> tqdm:

@@ -1,7 +1,11 @@
 """`import_connector_usage FILE [--skip-invalid]`: load the connector-usage feed (account,date,connector,records)."""
 
+from functools import partial
+
 from config.csv_import import ImportCommand
 from metrics.services import CONNECTOR_USAGE_COLUMNS, import_connector_usage_csv
+
+from ._progress import chunks_with_progress, rows_with_progress
 
 
 class Command(ImportCommand):
@@ -9,10 +13,9 @@ class Command(ImportCommand):
     columns = CONNECTOR_USAGE_COLUMNS
 
     def run_import(self, *, path, skip_invalid, progress):
-        def wrap(rows):
-            # tqdm only when rows are read in Python (a plain file on PostgreSQL never is).
-            from ._progress import rows_with_progress
-
-            return rows_with_progress(rows, enabled=progress)
-
-        return import_connector_usage_csv(path=path, skip_invalid=skip_invalid, wrap=wrap)
+        return import_connector_usage_csv(
+            path=path,
+            skip_invalid=skip_invalid,
+            wrap=partial(rows_with_progress, enabled=progress),
+            wrap_chunks=partial(chunks_with_progress, path=path, enabled=progress),
+        )

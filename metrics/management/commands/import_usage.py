@@ -1,7 +1,11 @@
 """`import_usage FILE [--skip-invalid]`: load the app-usage feed (account,date,app,minutes,active_users)."""
 
+from functools import partial
+
 from config.csv_import import ImportCommand
 from metrics.services import APP_USAGE_COLUMNS, import_app_usage_csv
+
+from ._progress import chunks_with_progress, rows_with_progress
 
 
 class Command(ImportCommand):
@@ -9,10 +13,9 @@ class Command(ImportCommand):
     columns = APP_USAGE_COLUMNS
 
     def run_import(self, *, path, skip_invalid, progress):
-        def wrap(rows):
-            # tqdm only when rows are read in Python (a plain file on PostgreSQL never is).
-            from ._progress import rows_with_progress
-
-            return rows_with_progress(rows, enabled=progress)
-
-        return import_app_usage_csv(path=path, skip_invalid=skip_invalid, wrap=wrap)
+        return import_app_usage_csv(
+            path=path,
+            skip_invalid=skip_invalid,
+            wrap=partial(rows_with_progress, enabled=progress),
+            wrap_chunks=partial(chunks_with_progress, path=path, enabled=progress),
+        )
