@@ -21,10 +21,6 @@ class LevelFilter(django_filters.TypedChoiceFilter):
     """A deep-integration level 0–3 (documented as an integer enum)."""
 
 
-# The list's queryset joins its health day's status under this name (views.with_health).
-DAY_STATUS = "day_status"
-
-
 def has_health_filter(request) -> bool:
     """Whether the request filters on the health day's status (then every row has one)."""
     return any(name in request.query_params for name in AccountFilter.HEALTH_LOOKUPS)

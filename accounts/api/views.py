@@ -34,7 +34,7 @@ from verticals.api.params import date_param, date_parameter, is_clean_path_value
 from verticals.pipeline import default_day
 from verticals.selectors import visible_vertical_ids
 
-from .filters import DAY_STATUS, AccountFilter, has_health_filter, health_day_for
+from .filters import AccountFilter, has_health_filter, health_day_for
 from .serializers import AccountDetailSerializer, AccountSerializer
 
 # The inline health summary: columns of each account's latest computed status.
@@ -46,6 +46,10 @@ HEALTH_COLUMNS = {
     "health_dag_rate": "dag_rate",
     "health_level": "deep_integration_level",
 }
+
+
+# The list joins its health day's status under this name; its health_* columns read that row.
+DAY_STATUS = "day_status"
 
 
 def with_health(accounts: QuerySet[Account], *, day=None) -> QuerySet[Account]:
