@@ -10,7 +10,6 @@ admin. Tokens are read-only unless issued with `--write`.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -21,7 +20,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from verticals.models import APIToken
 from verticals.selectors import has_company_role, remember_company_role
@@ -153,7 +152,7 @@ class HasModelAddPermission(permissions.BasePermission):
         return allowed
 
 
-class APIRateThrottle(BaseThrottle):
+class APIRateThrottle(SimpleRateThrottle):
     """Requests per API key (per user for sessions, per address when anonymous).
 
     Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (`token`, `user`,
@@ -169,7 +168,9 @@ class APIRateThrottle(BaseThrottle):
     counter is incremented atomically.
     """
 
-    timer = time.time  # a class attribute, as in DRF's throttles, so tests can move the clock
+    def __init__(self):
+        # DRF's __init__ reads one fixed scope's rate; ours depends on the caller (allow_request).
+        pass
 
     def allow_request(self, request, view) -> bool:
         token = calling_token(request)
@@ -182,7 +183,7 @@ class APIRateThrottle(BaseThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
         if rate is None:
             return True
-        allowed, duration = _parse_rate(rate)
+        allowed, duration = self.parse_rate(rate)
         now = self.timer()
         window, into = divmod(now, duration)
         elapsed = into / duration
@@ -203,12 +204,6 @@ class APIRateThrottle(BaseThrottle):
     def wait(self) -> float:
         # Rounded so that float noise (59.000000001) does not add a second to Retry-After.
         return max(round(getattr(self, "_wait", 1.0), 3), 1.0)
-
-
-def _parse_rate(rate: str) -> tuple[int, int]:
-    """ "1200/min" -> (1200, 60): DRF's rate format (s, m, h, d by the period's first letter)."""
-    count, period = rate.split("/")
-    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
 def _seconds_until_allowed(previous: int, current: int, allowed: int, elapsed: float) -> float:
