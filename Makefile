@@ -2,25 +2,35 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml uv.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/frontline
 REDIS_URL ?= redis://127.0.0.1:6379/0
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install demo test test-sqlite test-postgres lint bench prod load messages clean
+.PHONY: install upgrade demo test test-sqlite test-postgres lint bench prod load messages clean
 
-# --compile-bytecode: these machines set PYTHONDONTWRITEBYTECODE, so without it every process
-# (each import command, each worker) compiles Django and its dependencies again (~0.7 s).
-$(STAMP): pyproject.toml
+# Installs exactly the versions in uv.lock. --locked fails when pyproject.toml and the lock
+# disagree (run `make upgrade` or `uv lock` after editing the dependencies); --inexact leaves
+# pip and uv themselves in the venv. --compile-bytecode: these machines set
+# PYTHONDONTWRITEBYTECODE, so without it every process (each import command, each worker)
+# compiles Django and its dependencies again (~0.7 s).
+$(STAMP): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(VENV)/bin/pip install -q --disable-pip-version-check uv 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]'
+	@$(VENV)/bin/pip install -q --disable-pip-version-check 'uv==$(UV_VERSION)' 2>&1 | grep -v "is ignored" || true
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync -q --locked --inexact --no-install-project --extra dev --compile-bytecode --python $(PY)
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Move every dependency to the newest release pyproject.toml admits, then install it; commit uv.lock.
+upgrade:
+	@test -x $(VENV)/bin/uv || $(MAKE) install
+	$(VENV)/bin/uv lock --upgrade
+	$(MAKE) install
 
 demo: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
