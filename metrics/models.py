@@ -16,6 +16,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# The most people a feed row may count (ten times the largest enterprises served).
+FEED_MAX_PEOPLE = 10_000_000
+# The largest value of each feed column. Generous for those enterprises, and small enough that
+# every sum the engine takes fits a 64-bit integer (SQLite's, PostgreSQL's BIGINT columns of the
+# rollup and status): a day's minutes over all apps up to ~640 million apps; a window's records
+# (366 days at most) up to ~250,000 connectors.
+FEED_NUMBER_BOUNDS = {
+    "minutes": 1440 * FEED_MAX_PEOPLE,
+    "active_users": FEED_MAX_PEOPLE,
+    "records": 10**11,
+}
+
 
 class AppCategory(models.TextChoices):
     COMMUNICATION = "communication", _("Communication")

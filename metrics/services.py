@@ -45,6 +45,8 @@ from config.csv_import import ImportFileError, ImportReport, RowError, RowReject
 
 from . import compute
 from .models import (
+    FEED_MAX_PEOPLE,
+    FEED_NUMBER_BOUNDS,
     App,
     AppCategory,
     AppUsage,
@@ -80,17 +82,6 @@ CODE_MAX_LENGTH = 40
 MAX_NEW_CODES = 5
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BIGINT_MAX = 2**63 - 1
-# The most people a feed row may count (ten times the largest enterprises served).
-FEED_MAX_PEOPLE = 10_000_000
-# The largest value of each feed column. Generous for those enterprises, and small enough that
-# every sum the engine takes fits a 64-bit integer (SQLite's, PostgreSQL's BIGINT columns of the
-# rollup and status): a day's minutes over all apps up to ~640 million apps; a window's records
-# (366 days at most) up to ~250,000 connectors.
-FEED_NUMBER_BOUNDS = {
-    "minutes": 1440 * FEED_MAX_PEOPLE,
-    "active_users": FEED_MAX_PEOPLE,
-    "records": 10**11,
-}
 
 
 def feed_number_too_large(name: str, value) -> str:
