@@ -276,9 +276,14 @@ class PendingRecomputeAdmin(admin.ModelAdmin):
         "attempts",
         "failed_at",
         "next_attempt_at",
-        "last_error",
+        "error",
     ]
     list_filter = [FailedFilter, "reason"]
+
+    @admin.display(description=_("last error"), ordering="last_error")
+    def error(self, obj):
+        # The whole text is on the row's page; the list shows its start.
+        return obj.last_error if len(obj.last_error) <= 300 else obj.last_error[:300] + "…"
 
     def has_add_permission(self, request):
         return False
