@@ -39,6 +39,16 @@ def broker_ready() -> bool:
         return False
 
 
+def recompute_failures() -> int | None:
+    """Pending recomputes whose last run failed; None when the database cannot say."""
+    from metrics.services import recompute_failures as count
+
+    try:
+        return count()
+    except Exception:
+        return None
+
+
 class HealthCheckMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,7 +59,11 @@ class HealthCheckMiddleware:
         if request.path == "/readyz":
             checks = {"database": database_ready(), "broker": broker_ready()}
             ok = all(checks.values())
+            # Failed recomputes are reported, not a reason to take the server out of rotation:
+            # they are retried, and the admin shows them.
+            failures = recompute_failures() if checks["database"] else None
             return JsonResponse(
-                {"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503
+                {"status": "ok" if ok else "unavailable", **checks, "recompute_failures": failures},
+                status=200 if ok else 503,
             )
         return self.get_response(request)

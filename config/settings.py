@@ -168,6 +168,11 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Feeds -----------------------------------------------------------------------------
+# Feed rows dated before today (Asia/Shanghai) minus this many days are refused at ingest;
+# on PostgreSQL older raw rows are dropped by partition (the daily status keeps the history).
+FEED_RETENTION_DAYS = env.int("FEED_RETENTION_DAYS", default=400)
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: tasks run in-process so a fresh machine needs no services.

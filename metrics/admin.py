@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -64,17 +64,65 @@ def _preview_rows(side_now: dict, side_new: dict) -> list[dict]:
     return rows
 
 
+class MergeCodeForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=App.objects.none(), label=_("Merge into"))
+
+    def __init__(self, *args, model, exclude, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = model.objects.exclude(pk__in=exclude)
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Codes a feed registered wait unconfirmed until the COO confirms them or merges them away."""
+
+    actions = ["confirm", "merge_into"]
+
+    @admin.action(description=_("Confirm the selected codes"), permissions=["change"])
+    def confirm(self, request, queryset):
+        changed = services.confirm_codes(codes=queryset)
+        self.message_user(request, _("%(n)d code(s) confirmed.") % {"n": changed})
+
+    @admin.action(description=_("Merge into…"), permissions=["delete"])
+    def merge_into(self, request, queryset):
+        """Ask for the code to merge into, then move the selected codes' feed rows to it."""
+        form = MergeCodeForm(
+            request.POST if "target" in request.POST else None,
+            model=self.model,
+            exclude=list(queryset.values_list("pk", flat=True)),
+        )
+        if form.is_bound and form.is_valid():
+            target = form.cleaned_data["target"]
+            for source in queryset:
+                moved = services.merge_code(source=source, target=target)
+                self.message_user(
+                    request,
+                    _("%(source)s merged into %(target)s: %(n)d feed row(s) moved.")
+                    % {"source": source.code, "target": target.code, "n": moved},
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Merge codes into another code"),
+            "form": form,
+            "codes": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/metrics/merge_codes.html", context)
+
+
 @admin.register(App)
-class AppAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "category", "registered_by_feed"]
-    list_filter = ["category", "registered_by_feed"]
+class AppAdmin(CatalogAdmin):
+    list_display = ["code", "name", "category", "registered_by_feed", "confirmed"]
+    list_filter = ["confirmed", "category", "registered_by_feed"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "system_kind", "vendor", "registered_by_feed"]
-    list_filter = ["system_kind", "vendor", "registered_by_feed"]
+class ConnectorAdmin(CatalogAdmin):
+    list_display = ["code", "name", "system_kind", "vendor", "registered_by_feed", "confirmed"]
+    list_filter = ["confirmed", "system_kind", "vendor", "registered_by_feed"]
     search_fields = ["code", "name", "vendor"]
 
 
@@ -199,12 +247,43 @@ class MetricPolicyAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
 
+class FailedFilter(admin.SimpleListFilter):
+    title = _("last run")
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("failed")), ("no", _("not failed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(last_error="")
+        if self.value() == "no":
+            return queryset.filter(last_error="")
+        return queryset
+
+
 @admin.register(PendingRecompute)
 class PendingRecomputeAdmin(admin.ModelAdmin):
     """Recomputes owed to the daily status; a row disappears when its task has run."""
 
-    list_display = ["id", "reason", "start", "end", "created_at", "claimed_until", "attempts"]
-    list_filter = ["reason"]
+    list_display = [
+        "id",
+        "reason",
+        "start",
+        "end",
+        "created_at",
+        "claimed_until",
+        "attempts",
+        "failed_at",
+        "next_attempt_at",
+        "error",
+    ]
+    list_filter = [FailedFilter, "reason"]
+
+    @admin.display(description=_("last error"), ordering="last_error")
+    def error(self, obj):
+        # The whole text is on the row's page; the list shows its start.
+        return obj.last_error if len(obj.last_error) <= 300 else obj.last_error[:300] + "…"
 
     def has_add_permission(self, request):
         return False

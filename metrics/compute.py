@@ -415,7 +415,9 @@ def recompute(
     `policy` defaults to the current version. Each day's status is one
     statement in its own transaction, so an interrupted run leaves whole days;
     running again gives the same rows. `on_day(day)` is called after each day
-    (progress bars).
+    (progress bars). A long range runs in batches of LOCK_BATCH_DAYS days, each
+    holding only its own days' locks, so no range can exhaust PostgreSQL's lock
+    table (`max_locks_per_transaction`).
     """
     if end < start:
         raise ValueError("end is before start")
@@ -425,13 +427,22 @@ def recompute(
         id_range=account_id_range,
     )
     written = 0
-    with _days_locked(start, end):
-        rebuild_rollup(start=start, end=end, accounts=accounts)
-        for day in days_in(start, end):
-            written += compute_status_day(day=day, policy=policy, accounts=accounts)
-            if on_day is not None:
-                on_day(day)
+    batch_start = start
+    while batch_start <= end:
+        batch_end = min(end, batch_start + dt.timedelta(days=LOCK_BATCH_DAYS - 1))
+        with _days_locked(batch_start, batch_end):
+            # A batch's windows reach back into the days before it: rebuilt by the batch before.
+            rebuild_rollup(start=batch_start, end=batch_end, accounts=accounts)
+            for day in days_in(batch_start, batch_end):
+                written += compute_status_day(day=day, policy=policy, accounts=accounts)
+                if on_day is not None:
+                    on_day(day)
+        batch_start = batch_end + dt.timedelta(days=1)
     return written
+
+
+# Days a recompute locks and computes at a time (one advisory lock per day, see _days_locked).
+LOCK_BATCH_DAYS = 31
 
 
 # Advisory-lock namespace of "recomputing this day" (any 32-bit constant of ours).

@@ -16,6 +16,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# The most people a feed row may count (ten times the largest enterprises served).
+FEED_MAX_PEOPLE = 10_000_000
+# The largest value of each feed column. Generous for those enterprises, and small enough that
+# every sum the engine takes fits a 64-bit integer (SQLite's, PostgreSQL's BIGINT columns of the
+# rollup and status): a day's minutes over all apps up to ~640 million apps; a window's records
+# (366 days at most) up to ~250,000 connectors.
+FEED_NUMBER_BOUNDS = {
+    "minutes": 1440 * FEED_MAX_PEOPLE,
+    "active_users": FEED_MAX_PEOPLE,
+    "records": 10**11,
+}
+
 
 class AppCategory(models.TextChoices):
     COMMUNICATION = "communication", _("Communication")
@@ -50,6 +62,13 @@ class App(models.Model):
             "Created on the fly because a feed named an unknown code; review its category."
         ),
     )
+    confirmed = models.BooleanField(
+        _("confirmed"),
+        default=True,
+        help_text=_(
+            "Unticked for a code a feed registered: confirm it, or merge it into the right code."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -75,6 +94,13 @@ class Connector(models.Model):
     )
     vendor = models.CharField(_("vendor"), max_length=80, blank=True)
     registered_by_feed = models.BooleanField(_("registered by a feed"), default=False)
+    confirmed = models.BooleanField(
+        _("confirmed"),
+        default=True,
+        help_text=_(
+            "Unticked for a code a feed registered: confirm it, or merge it into the right code."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -469,7 +495,9 @@ class PendingRecompute(models.Model):
     Written in the same transaction as the change that needs it (an ingest, a
     policy version); a task claims a row by setting a lease (`claimed_until`),
     recomputes, and deletes the row. A row whose task never ran or died is
-    found again by the periodic sweep once its lease has expired.
+    found again by the periodic sweep once its lease has expired. A run that
+    fails keeps the row with its error, and the sweep tries it again from
+    `next_attempt_at` on (backoff), while the other rows go on.
     `account_ids` null means every account; `account_id_from`/`_to` bound a
     chunk of every account (inclusive).
     """
@@ -490,6 +518,10 @@ class PendingRecompute(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # A failed run: what went wrong, and when the sweep tries again (backoff).
+    last_error = models.TextField(_("last error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import re
 import time
 import uuid
@@ -31,6 +32,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Q
@@ -43,6 +45,8 @@ from config.csv_import import ImportFileError, ImportReport, RowError, RowReject
 
 from . import compute
 from .models import (
+    FEED_MAX_PEOPLE,
+    FEED_NUMBER_BOUNDS,
     App,
     AppCategory,
     AppUsage,
@@ -52,6 +56,8 @@ from .models import (
     PendingRecompute,
     SystemKind,
 )
+
+logger = logging.getLogger(__name__)
 
 APP_USAGE_COLUMNS = ("account", "date", "app", "minutes", "active_users")
 CONNECTOR_USAGE_COLUMNS = ("account", "date", "connector", "records")
@@ -63,10 +69,42 @@ MAX_LISTED_ACCOUNTS = 5_000
 CHUNK_ACCOUNTS = 20_000
 # How long a worker may hold a pending recompute before another may take it over.
 RECOMPUTE_LEASE = dt.timedelta(minutes=30)
+# A failed recompute is tried again after RETRY_FIRST, doubling each time up to RETRY_MAX.
+RETRY_FIRST = dt.timedelta(minutes=1)
+RETRY_MAX = dt.timedelta(hours=6)
 _SQLITE_BATCH = 5_000
-_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+# A code a feed may register: lower-case letters, digits and '_' (what a feed sends is
+# lower-cased first, so `BI` is `bi`), at most CODE_MAX_LENGTH characters.
+_CODE_RE = re.compile(r"^[a-z0-9_]+$")
+CODE_MAX_LENGTH = 40
+# A request or file may register at most this many unknown codes; rows naming more are refused
+# (a typo or a probe should not grow the company catalogue by hundreds of codes).
+MAX_NEW_CODES = 5
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BIGINT_MAX = 2**63 - 1
+
+
+def feed_number_too_large(name: str, value) -> str:
+    """The reason a feed number above its bound (FEED_NUMBER_BOUNDS) is refused; says the bound."""
+    bound = FEED_NUMBER_BOUNDS[name]
+    shown = str(value)
+    if len(shown) > 40:
+        shown = shown[:40] + "…"
+    if name == "minutes":
+        return _(
+            "%(value)s is too large: at most %(max)d (1440 minutes a day × %(people)d people)"
+        ) % {"value": shown, "max": bound, "people": FEED_MAX_PEOPLE}
+    if name == "active_users":
+        return _("%(value)s is too large: at most %(max)d people") % {
+            "value": shown,
+            "max": bound,
+        }
+    return _("%(value)s is too large: at most %(max)d a day") % {"value": shown, "max": bound}
+
+
+def retention_horizon() -> dt.date:
+    """The oldest feed date accepted: today (Asia/Shanghai) minus FEED_RETENTION_DAYS."""
+    return compute.business_today() - dt.timedelta(days=settings.FEED_RETENTION_DAYS)
 
 
 @dataclass(frozen=True)
@@ -174,7 +212,13 @@ class _RowParser:
         self.accounts: dict[str, int] = dict(accounts.values_list("external_id", "id"))
         self.catalog: dict[str, int] = dict(feed.catalog.objects.values_list("code", "id"))
         self.new_codes: dict[str, int] = {}
+        self.registered_elsewhere = 0  # new codes the COPY path registered itself
         self.today = compute.business_today()
+        self.horizon = retention_horizon()
+        # Digit strings shorter than their bound's cannot exceed it (the fast path's test).
+        self.short_digits = {
+            name: len(str(FEED_NUMBER_BOUNDS[name])) - 1 for name in feed.value_fields
+        }
         self.dates: dict[str, dt.date] = {}
 
     @staticmethod
@@ -208,11 +252,25 @@ class _RowParser:
                 _("%(value)s is in the future (today is %(today)s in Asia/Shanghai)")
                 % {"value": text, "today": self.today.isoformat()},
             )
+        if day < self.horizon:
+            raise RowRejected(
+                "date",
+                _(
+                    "%(value)s is older than the feed keeps: the oldest date accepted is "
+                    "%(horizon)s (FEED_RETENTION_DAYS = %(days)d)"
+                )
+                % {
+                    "value": text,
+                    "horizon": self.horizon.isoformat(),
+                    "days": settings.FEED_RETENTION_DAYS,
+                },
+            )
         self.dates[text] = day
         return day
 
     @staticmethod
     def _count(row: dict, name: str) -> int:
+        """A feed number: a whole number from 0 to its FEED_NUMBER_BOUNDS bound."""
         value = row.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
@@ -223,6 +281,8 @@ class _RowParser:
             if text == "":
                 raise RowRejected(name, _("required, but empty"))
             if text.isascii() and text.isdigit():
+                if len(text) > 30:  # int() of thousands of digits is refused by Python itself
+                    raise RowRejected(name, feed_number_too_large(name, text))
                 number = int(text)
             elif text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
                 raise RowRejected(
@@ -234,25 +294,23 @@ class _RowParser:
             raise RowRejected(
                 name, _("%(value)s is negative; must be 0 or more") % {"value": number}
             )
-        if number > _BIGINT_MAX:
-            raise RowRejected(name, _("%(value)s is too large") % {"value": number})
+        if number > FEED_NUMBER_BOUNDS[name]:
+            raise RowRejected(name, feed_number_too_large(name, number))
         return number
 
     def _catalog_id(self, row: dict) -> int:
         name = self.feed.catalog_field
-        code = self._text(row, name)
-        found = self.catalog.get(code)
+        text = self._text(row, name)
+        found = self.catalog.get(text)
         if found is not None:
             return found
-        placeholder = self.new_codes.get(code)
-        if placeholder is not None:
-            return placeholder
-        if len(code) > 64 or not _CODE_RE.match(code):
-            raise RowRejected(
-                name,
-                _("%(value)r is not a valid code (letters, digits, '-' and '_', at most 64)")
-                % {"value": code},
-            )
+        code = text.lower()
+        found = self.catalog.get(code)
+        if found is None:
+            found = self.new_codes.get(code)
+        if found is not None:
+            return found
+        check_new_code(name, code, registered=len(self.new_codes) + self.registered_elsewhere)
         placeholder = -(len(self.new_codes) + 1)
         self.new_codes[code] = placeholder
         return placeholder
@@ -292,8 +350,8 @@ class _RowParser:
                 catalog_id = self.new_codes.get(code)
             if account_id is not None and day is not None and catalog_id is not None:
                 numbers = [values[i] for i in self.at_values]
-                for number in numbers:
-                    if not (number.isdigit() and number.isascii() and len(number) <= 18):
+                for number, longest in zip(numbers, self.short_digits.values(), strict=True):
+                    if not (number.isdigit() and number.isascii() and len(number) <= longest):
                         break
                 else:
                     return (account_id, day, catalog_id, *numbers)
@@ -316,6 +374,31 @@ class _RowParser:
         catalog_id = self._catalog_id(row)
         values = tuple(self._count(row, name) for name in self.feed.value_fields)
         return (account_id, day, catalog_id, *values)
+
+
+def check_new_code(field_name: str, code: str, *, registered: int) -> None:
+    """Refuse (RowRejected) an unknown, lower-cased catalog code a feed may not register.
+
+    `registered`: unknown codes this request or file registers already (at most MAX_NEW_CODES).
+    """
+    if len(code) > CODE_MAX_LENGTH or not _CODE_RE.match(code):
+        raise RowRejected(
+            field_name,
+            _(
+                "%(value)r is not a valid code (lower-case letters, digits and '_', "
+                "at most %(max)d characters)"
+            )
+            % {"value": code[:80], "max": CODE_MAX_LENGTH},
+        )
+    if registered >= MAX_NEW_CODES:
+        raise RowRejected(
+            field_name,
+            _(
+                "unknown code %(value)r: one request or file may register at most %(max)d new "
+                "codes; ask an administrator to add it to the catalogue"
+            )
+            % {"value": code, "max": MAX_NEW_CODES},
+        )
 
 
 # --- Staging ------------------------------------------------------------------------------------
@@ -464,7 +547,7 @@ def _register_code(feed: _Feed, code: str, report: ImportReport) -> int:
         return found
     report.registered.append(code)
     return feed.catalog.objects.create(
-        code=code, name=code, registered_by_feed=True, **feed.register_defaults
+        code=code, name=code, registered_by_feed=True, confirmed=False, **feed.register_defaults
     ).pk
 
 
@@ -653,6 +736,20 @@ def _digits_sql(column: str) -> str:
     )
 
 
+def _within_sql(column: str, name: str) -> str:
+    """TRUE when the value is plain digits (`_digits_sql`) and at most its FEED_NUMBER_BOUNDS bound."""
+    return (
+        f"(CASE WHEN {_digits_sql(column)} THEN CAST({column} AS BIGINT) <= "
+        f"{int(FEED_NUMBER_BOUNDS[name])} ELSE FALSE END)"
+    )
+
+
+def _bounded_cast_sql(column: str, name: str) -> str:
+    """`_cast_or_fail_sql`, and NULL above the bound (one cast: LEAST caps it, NULLIF blanks the cap)."""
+    over = int(FEED_NUMBER_BOUNDS[name]) + 1
+    return f"NULLIF(LEAST({_cast_or_fail_sql(column)}, {over}), {over})"
+
+
 def _cast_or_fail_sql(column: str) -> str:
     """The value as a BIGINT, or NULL / a cast error for anything the Python parser might read otherwise.
 
@@ -699,7 +796,10 @@ class _RawFile:
         )
 
     def numbers_valid(self) -> str:
-        return " AND ".join(_digits_sql(f"r.{n}") for n in self.numbers)
+        return " AND ".join(
+            _within_sql(f"r.{n}", name)
+            for n, name in zip(self.numbers, self.feed.value_fields, strict=True)
+        )
 
     def valid_rows(self, *, rescued: bool) -> str:
         """The rows to load as a subquery with the staging columns (seq, account_id, day, <catalog>_id, values)."""
@@ -736,7 +836,10 @@ class _RawFile:
         """
         feed = self.feed
         columns = ", ".join((*feed.key_columns, *feed.value_fields))
-        values = ", ".join(_cast_or_fail_sql(f"r.{n}") for n in self.numbers)
+        values = ", ".join(
+            _bounded_cast_sql(f"r.{n}", name)
+            for n, name in zip(self.numbers, feed.value_fields, strict=True)
+        )
         # The same statement shape as _Stage's upsert ("WITH up AS (INSERT INTO <feed table>"):
         # what watches the database for the import's write finds either. No RETURNING: it costs.
         return (
@@ -842,20 +945,25 @@ def _check_dates_and_codes(raw: _RawFile, cursor, report: ImportReport) -> dict[
     )
     days: dict[str, dt.date] = {}
     codes: dict[str, int] = {}
-    for is_code, date_text, code_text in cursor.fetchall():
+    found_texts = sorted(cursor.fetchall(), key=lambda r: (r[0], r[1] or "", r[2] or ""))
+    for is_code, date_text, code_text in found_texts:  # sorted: the same new codes every time
         if not is_code:
             if date_text is not None:
                 with suppress(RowRejected):
                     days[date_text] = parser._day({"date": date_text})
             continue
-        name = (code_text or "").strip()  # as the parser reads it
-        if not name:
+        text = (code_text or "").strip()  # as the parser reads it
+        if not text:
             continue
-        found = parser.catalog.get(name)
+        name = text.lower()
+        found = parser.catalog.get(text, parser.catalog.get(name))
         if found is None:
-            if len(name) > 64 or not _CODE_RE.match(name):
-                continue
+            try:
+                check_new_code(feed.catalog_field, name, registered=parser.registered_elsewhere)
+            except RowRejected:
+                continue  # its rows are refused by the parser, which names the reason
             found = parser.catalog[name] = _register_code(feed, name, report)
+            parser.registered_elsewhere += 1
         codes[code_text] = found
     cursor.execute(f"CREATE TEMPORARY TABLE {raw.days} (t text PRIMARY KEY, day date)")
     if days:
@@ -1087,13 +1195,17 @@ def _account_id_chunks(chunk_accounts: int) -> list[tuple[int, int]]:
 
 
 def pending_to_dispatch() -> list[int]:
-    """Ids of pending recomputes nobody holds and nobody was sent recently; marks them sent now."""
+    """Ids of pending recomputes nobody holds, nobody was sent recently and not waiting to retry.
+
+    Marks them sent now. A failed row waits for its `next_attempt_at` (backoff).
+    """
     now = timezone.now()
     stale = now - RECOMPUTE_LEASE
     with transaction.atomic():
         query = PendingRecompute.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
             Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale),
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         )
         ids = list(query.values_list("id", flat=True)[:1000])
         PendingRecompute.objects.filter(id__in=ids).update(dispatched_at=now)
@@ -1131,8 +1243,12 @@ def run_pending_recompute(*, pending_id: int) -> int | None:
 
     The claim is a lease on the row (an atomic UPDATE), so two workers never run
     the same pending row; the chunk lock keeps two different rows for the same
-    chunk (two ingests of one day) from running at once. On failure the claim
-    is released so a retry, or the sweep, runs it again.
+    chunk (two ingests of one day) from running at once. A recompute that
+    fails (an error of the database or of ours) does not raise: the row keeps
+    the error, its claim is released and the sweep tries it again after a
+    backoff (`record_recompute_failure`), so one poisoned row never stops the
+    others. If even recording the failure fails (the database is gone), that
+    error propagates and the task's own retry takes over.
     """
     now = timezone.now()
     claimed = PendingRecompute.objects.filter(
@@ -1155,11 +1271,36 @@ def run_pending_recompute(*, pending_id: int) -> int | None:
                 account_ids=pending.account_ids,
                 account_id_range=id_range,
             )
+    except ChunkBusy:
+        PendingRecompute.objects.filter(id=pending_id).update(claimed_until=None)
+        raise
+    except Exception as exc:
+        logger.exception("recompute %s (%s) failed", pending_id, pending)
+        record_recompute_failure(pending_id=pending_id, attempts=pending.attempts + 1, error=exc)
+        return None
     except BaseException:
         PendingRecompute.objects.filter(id=pending_id).update(claimed_until=None)
         raise
     PendingRecompute.objects.filter(id=pending_id).delete()
     return written
+
+
+def record_recompute_failure(*, pending_id: int, attempts: int, error: BaseException) -> None:
+    """Keep a failed recompute's error on its row and schedule the next try (exponential backoff)."""
+    now = timezone.now()
+    delay = min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 16), RETRY_MAX)
+    PendingRecompute.objects.filter(id=pending_id).update(
+        claimed_until=None,
+        dispatched_at=None,
+        last_error=f"{type(error).__name__}: {error}"[:4000],
+        failed_at=now,
+        next_attempt_at=now + delay,
+    )
+
+
+def recompute_failures() -> int:
+    """Pending recomputes whose last run failed (the admin index and /readyz show the count)."""
+    return PendingRecompute.objects.exclude(last_error="").count()
 
 
 def run_all_pending_recomputes() -> int:
@@ -1169,3 +1310,62 @@ def run_all_pending_recomputes() -> int:
     for pending_id in pending_to_dispatch():
         written += run_pending_recompute(pending_id=pending_id) or 0
     return written
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+
+
+def confirm_codes(*, codes) -> int:
+    """Mark catalog entries (a queryset of App or Connector) as reviewed; entries changed."""
+    return codes.filter(confirmed=False).update(confirmed=True)
+
+
+def merge_code(*, source, target) -> int:
+    """Merge a stray catalog code into the right one (both App, or both Connector); feed rows moved.
+
+    Inside one transaction: the source's feed rows move to the target; where the
+    target already has a row of the same account and day, the values are added
+    (capped at FEED_NUMBER_BOUNDS); the source is deleted and the days touched
+    are recomputed.
+    """
+    feed = APP_FEED if isinstance(source, App) else CONNECTOR_FEED
+    if type(source) is not type(target) or source.pk == target.pk:
+        raise ValueError("merge a code into another code of the same catalog")
+    table, code_column = feed.table, feed.catalog_column
+    same_key = f"s.account_id = {table}.account_id AND s.day = {table}.day AND s.{code_column} = %s"
+    # The sum of the two rows of a key, capped at the column's bound. Names from model meta.
+    sums = ", ".join(
+        f"{v} = (SELECT CASE WHEN {table}.{v} + s.{v} > {int(FEED_NUMBER_BOUNDS[v])} "  # noqa: S608
+        f"THEN {int(FEED_NUMBER_BOUNDS[v])} ELSE {table}.{v} + s.{v} END "
+        f"FROM {table} s WHERE {same_key})"
+        for v in feed.value_fields
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(day), MAX(day), COUNT(*) FROM {table} WHERE {code_column} = %s",  # noqa: S608
+            [source.pk],
+        )
+        first, last, moved = cursor.fetchone()
+        if moved:
+            cursor.execute(
+                f"UPDATE {table} SET {sums} WHERE {code_column} = %s "  # noqa: S608
+                f"AND EXISTS (SELECT 1 FROM {table} s WHERE {same_key})",
+                [*([source.pk] * len(feed.value_fields)), target.pk, source.pk],
+            )
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {code_column} = %s "  # noqa: S608
+                f"AND EXISTS (SELECT 1 FROM {table} s WHERE {same_key})",
+                [source.pk, target.pk],
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {code_column} = %s WHERE {code_column} = %s",  # noqa: S608
+                [target.pk, source.pk],
+            )
+        source.delete()
+        if moved:
+            if isinstance(first, str):  # SQLite hands dates back as text here
+                first, last = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+            schedule_recompute(
+                start=first, end=_affected_until(last), reason=PendingRecompute.Reason.MANUAL
+            )
+    return moved

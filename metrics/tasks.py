@@ -3,9 +3,12 @@
 Every recompute goes through a durable `PendingRecompute` row: the sweep
 splits large ones into chunks of accounts and sends one `run_pending_recompute`
 per chunk (independent tasks, no chord); each claims its row with a lease,
-recomputes and deletes it. Tasks are acknowledged late and retried with
-exponential backoff on database errors; recomputing is idempotent, so a task
-that runs twice after a crash does no harm.
+recomputes and deletes it. A recompute that fails keeps its row, with the error
+and the time of its next attempt (services.run_pending_recompute), and the sweep
+goes on with the others. Tasks are acknowledged late and retried with
+exponential backoff on database errors (e.g. the database gone while recording
+a failure); recomputing is idempotent, so a task that runs twice after a crash
+does no harm.
 """
 
 from __future__ import annotations

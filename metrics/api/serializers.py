@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from metrics.models import AccountDailyStatus, HealthColor, IntegrationLevel
+from metrics.models import (
+    FEED_NUMBER_BOUNDS,
+    AccountDailyStatus,
+    HealthColor,
+    IntegrationLevel,
+)
 from metrics.rules import COMPONENT_LABELS
 from metrics.status import status_components, status_next_level
 
@@ -120,19 +125,39 @@ class AppUsageRowSerializer(serializers.Serializer):
     """One row of the app usage feed (documentation; rows are validated by the import service)."""
 
     account = serializers.CharField(help_text=_("Account external_id."))
-    date = serializers.DateField(help_text=_("Business day (Asia/Shanghai), not in the future."))
-    app = serializers.CharField(help_text=_("App code; unknown codes are registered as 'other'."))
-    minutes = serializers.IntegerField(min_value=0)
-    active_users = serializers.IntegerField(min_value=0)
+    date = serializers.DateField(
+        help_text=_(
+            "Business day (Asia/Shanghai), not in the future nor older than "
+            "FEED_RETENTION_DAYS days."
+        )
+    )
+    app = serializers.CharField(
+        help_text=_(
+            "App code, read in lower case; unknown codes ([a-z0-9_], at most 40 characters, "
+            "at most 5 per request) are registered as 'other', unconfirmed."
+        )
+    )
+    minutes = serializers.IntegerField(min_value=0, max_value=FEED_NUMBER_BOUNDS["minutes"])
+    active_users = serializers.IntegerField(
+        min_value=0, max_value=FEED_NUMBER_BOUNDS["active_users"]
+    )
 
 
 class ConnectorUsageRowSerializer(serializers.Serializer):
     account = serializers.CharField(help_text=_("Account external_id."))
-    date = serializers.DateField(help_text=_("Business day (Asia/Shanghai), not in the future."))
-    connector = serializers.CharField(
-        help_text=_("Connector code; unknown codes are registered as 'other'.")
+    date = serializers.DateField(
+        help_text=_(
+            "Business day (Asia/Shanghai), not in the future nor older than "
+            "FEED_RETENTION_DAYS days."
+        )
     )
-    records = serializers.IntegerField(min_value=0)
+    connector = serializers.CharField(
+        help_text=_(
+            "Connector code, read in lower case; unknown codes ([a-z0-9_], at most 40 "
+            "characters, at most 5 per request) are registered as 'other', unconfirmed."
+        )
+    )
+    records = serializers.IntegerField(min_value=0, max_value=FEED_NUMBER_BOUNDS["records"])
 
 
 class IngestReportSerializer(serializers.Serializer):

@@ -51,8 +51,6 @@ MAX_HISTORY_DAYS = 366
 # Default history: the 30 days ending on the latest computed day.
 DEFAULT_HISTORY_DAYS = 30
 MAX_FEED_ROWS = 10_000
-# Largest value a feed count may hold (the columns are 64-bit integers).
-MAX_FEED_NUMBER = 2**63 - 1
 
 EXTERNAL_ID = OpenApiParameter(
     "external_id",
@@ -247,19 +245,18 @@ def _row_problem(row, numeric: tuple[str, ...]) -> tuple[str | None, str] | None
     for name, value in row.items():
         if isinstance(value, str) and "\x00" in value:
             return name, str(_("Contains a NUL character."))
+    from metrics.services import FEED_NUMBER_BOUNDS, feed_number_too_large
+
     for name in numeric:
         value = row.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_FEED_NUMBER:
-            return name, str(_("%(value)s is too large.") % {"value": value})
+        bound = FEED_NUMBER_BOUNDS[name]
+        if isinstance(value, int) and not isinstance(value, bool) and value > bound:
+            return name, str(feed_number_too_large(name, value))
         if isinstance(value, str):
             text = value.strip()
             # Length first: int() of thousands of digits is refused by Python itself.
-            if (
-                text.isascii()
-                and text.isdigit()
-                and (len(text) > 30 or int(text) > MAX_FEED_NUMBER)
-            ):
-                return name, str(_("%(value).40s is too large.") % {"value": text})
+            if text.isascii() and text.isdigit() and (len(text) > 30 or int(text) > bound):
+                return name, str(feed_number_too_large(name, text))
     return None
 
 

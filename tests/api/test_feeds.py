@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from metrics.models import AppUsage, ConnectorUsage
+from metrics.models import AppUsage, ConnectorUsage, PendingRecompute
 from tests import factories
 from tests.api.conftest import token_client
 
@@ -155,3 +155,163 @@ def test_session_ingest_needs_staff_with_add_permission(client, csm, accounts, d
     client.force_login(csm)
     response = client.post("/api/v1/usage/", [usage(day=day)], content_type="application/json")
     assert response.status_code == 200, response.content
+
+
+# --- Dates before the retention horizon, numbers past their bound, stray codes (issue 15) ------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/usage/", "/api/v1/connector-usage/"])
+def test_dates_before_the_retention_horizon_are_refused_and_nothing_is_scheduled(
+    coo, accounts, day, settings, path
+):
+    settings.FEED_RETENTION_DAYS = 400
+    if path == "/api/v1/usage/":
+        rows = [usage(day="1970-01-01", app="chat") for _ in range(20)]
+    else:
+        rows = [
+            {"account": "ent-1", "date": "1970-01-01", "connector": "sap_s4", "records": 5}
+            for _ in range(20)
+        ]
+    response = token_client(coo, write=True).post(path, rows, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert [e["index"] for e in errors] == list(range(20))
+    assert {e["field"] for e in errors} == {"date"}
+    horizon = (timezone.localdate() - dt.timedelta(days=400)).isoformat()
+    assert "older than the feed keeps" in errors[0]["reason"]
+    assert "FEED_RETENTION_DAYS = 400" in errors[0]["reason"]
+    # Asia/Shanghai's today may be a day ahead of the server's.
+    assert horizon[:7] in errors[0]["reason"]
+    assert not AppUsage.objects.exists() and not ConnectorUsage.objects.exists()
+    assert not PendingRecompute.objects.exists()
+
+
+def test_the_retention_horizon_itself_is_accepted(coo, accounts, settings):
+    from metrics.services import retention_horizon
+
+    settings.FEED_RETENTION_DAYS = 400
+    oldest = retention_horizon()
+    client = token_client(coo, write=True)
+    response = client.post("/api/v1/usage/", [usage(day=oldest)], format="json")
+    assert response.status_code == 200, response.content
+    response = client.post(
+        "/api/v1/usage/", [usage(day=oldest - dt.timedelta(days=1))], format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "date"
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "bound"),
+    [
+        (usage(minutes=9223372036854775807), "minutes", "14400000000"),
+        (usage(minutes="9223372036854775807"), "minutes", "14400000000"),
+        (usage(minutes=2**70), "minutes", "14400000000"),
+        (usage(active_users=10_000_001), "active_users", "10000000"),
+    ],
+)
+def test_numbers_past_their_bound_are_refused_naming_the_bound(
+    coo, accounts, day, row, field, bound
+):
+    row = {**row, "date": str(day)}
+    response = token_client(coo, write=True).post(
+        "/api/v1/usage/", [usage(day=day), row], format="json"
+    )
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"]) == (1, field)
+    assert "too large" in error["reason"] and bound in error["reason"]
+    assert not AppUsage.objects.exists()
+
+
+def test_records_past_their_bound_are_refused(coo, accounts, day):
+    row = {"account": "ent-1", "date": str(day), "connector": "sap_s4", "records": 10**11 + 1}
+    response = token_client(coo, write=True).post("/api/v1/connector-usage/", [row], format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"]) == (0, "records")
+    assert "100000000000" in error["reason"]
+
+
+def test_values_at_the_bounds_load_and_recompute(
+    coo, accounts, day, django_capture_on_commit_callbacks
+):
+    from metrics.models import AccountDailyStatus, App
+    from metrics.services import FEED_NUMBER_BOUNDS
+
+    apps = list(App.objects.values_list("code", flat=True))
+    rows = [
+        usage(
+            day=day - dt.timedelta(days=n),
+            app=code,
+            minutes=FEED_NUMBER_BOUNDS["minutes"],
+            active_users=FEED_NUMBER_BOUNDS["active_users"],
+        )
+        for n in range(30)
+        for code in apps
+    ]
+    client = token_client(coo, write=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/usage/", rows, format="json")
+    assert response.status_code == 200, response.content
+    connector_rows = [
+        {
+            "account": "ent-1",
+            "date": str(day - dt.timedelta(days=n)),
+            "connector": code,
+            "records": FEED_NUMBER_BOUNDS["records"],
+        }
+        for n in range(30)
+        for code in ("sap_s4", "yonyou_u8", "salesforce")
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/connector-usage/", connector_rows, format="json")
+    assert response.status_code == 200, response.content
+    assert not PendingRecompute.objects.exists()  # ran in-process, none failed
+    status = AccountDailyStatus.objects.get(account__external_id="ent-1", day=day)
+    assert status.minutes == FEED_NUMBER_BOUNDS["minutes"] * len(apps)
+    assert status.records == FEED_NUMBER_BOUNDS["records"] * 90
+
+
+def test_codes_are_lower_cased_so_BI_is_bi(coo, accounts, day):  # noqa: N802
+    from metrics.models import App
+
+    before = App.objects.count()
+    response = token_client(coo, write=True).post(
+        "/api/v1/usage/", [usage(day=day, app="BI"), usage(day=day, app=" Chat ")], format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["registered"] == []
+    assert App.objects.count() == before
+    assert set(AppUsage.objects.values_list("app__code", flat=True)) == {"bi", "chat"}
+
+
+@pytest.mark.parametrize("code", ["probe-reg-1", "acme erp", "é_app", "x" * 41])
+def test_codes_outside_the_allowed_characters_or_length_are_refused(coo, accounts, day, code):
+    response = token_client(coo, write=True).post(
+        "/api/v1/usage/", [usage(day=day, app=code)], format="json"
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "app"
+    assert "lower-case letters, digits and '_'" in error["reason"] and "40" in error["reason"]
+
+
+def test_a_request_registers_at_most_five_new_codes_unconfirmed(coo, accounts, day):
+    from metrics.models import App
+
+    rows = [usage(day=day, app=f"probe_{n}") for n in range(8)]
+    client = token_client(coo, write=True)
+    response = client.post("/api/v1/usage/", rows, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["index"], e["field"]) for e in errors] == [(5, "app"), (6, "app"), (7, "app")]
+    assert "at most 5 new codes" in errors[0]["reason"]
+    assert not App.objects.filter(code__startswith="probe_").exists()
+    response = client.post("/api/v1/usage/", rows[:5] + [rows[0]], format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["registered"] == [f"probe_{n}" for n in range(5)]
+    new = App.objects.filter(code__startswith="probe_")
+    assert new.count() == 5
+    assert not any(new.values_list("confirmed", flat=True))
+    assert all(App.objects.filter(code__in=["chat", "bi"]).values_list("confirmed", flat=True))

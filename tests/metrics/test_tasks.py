@@ -136,3 +136,100 @@ def test_policy_change_in_the_admin_saves_a_version_and_recomputes(
     row = AccountDailyStatus.objects.get(account=accounts[0], day=yesterday)
     assert (row.is_dag, row.policy_id) == (True, new.pk)
     assert AccountDailyStatus.objects.filter(day=yesterday).count() == len(accounts)
+
+
+# --- A recompute that fails does not block the others (issue 15) -------------------------------
+
+
+def _poison(account, day):
+    """Feed rows written past the ingest's checks (straight into the table) whose day sum overflows."""
+    factories.app_usage(account, day, "chat", 2**63 - 1)
+    factories.app_usage(account, day, "docs", 2**63 - 1)
+
+
+def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
+    _poison(accounts[0], D)
+    poisoned = services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    healthy = services.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
+    tasks.sweep_pending_recomputes.delay().get()  # in-process: no broker in this test run
+    assert list(AccountDailyStatus.objects.values_list("account_id", flat=True)) == [accounts[1].pk]
+    assert not PendingRecompute.objects.filter(pk=healthy.pk).exists()
+    poisoned.refresh_from_db()
+    assert poisoned.attempts == 1
+    assert "overflow" in poisoned.last_error or "out of range" in poisoned.last_error
+    assert poisoned.claimed_until is None and poisoned.failed_at is not None
+    first_wait = poisoned.next_attempt_at - poisoned.failed_at
+    assert first_wait == services.RETRY_FIRST
+    assert services.recompute_failures() == 1
+    # Waiting for its next attempt: the next sweep leaves it alone.
+    assert services.pending_to_dispatch() == []
+    # Due again: it fails again, and waits twice as long.
+    PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
+    assert services.run_all_pending_recomputes() == 0
+    poisoned.refresh_from_db()
+    assert poisoned.attempts == 2
+    assert poisoned.next_attempt_at - poisoned.failed_at == 2 * services.RETRY_FIRST
+    # The bad rows are put right: the retry succeeds and the row goes.
+    AccountDailyStatus.objects.all().delete()
+    from metrics.models import AppUsage
+
+    AppUsage.objects.filter(account=accounts[0], app__code="docs").delete()
+    AppUsage.objects.filter(account=accounts[0]).update(minutes=90)
+    PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
+    assert services.run_all_pending_recomputes() == 1
+    assert not PendingRecompute.objects.exists()
+    assert services.recompute_failures() == 0
+
+
+def test_readyz_counts_failed_recomputes_and_stays_200(client, accounts):
+    assert client.get("/readyz").json()["recompute_failures"] == 0
+    _poison(accounts[0], D)
+    services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    services.run_all_pending_recomputes()
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": True,
+        "broker": True,
+        "recompute_failures": 1,
+    }
+
+
+def test_the_admin_shows_failed_recomputes_on_its_index_and_list(client, superuser, accounts):
+    client.force_login(superuser)
+    assert 'id="recompute-failures"' not in client.get("/admin/").content.decode()
+    _poison(accounts[0], D)
+    services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    services.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
+    PendingRecompute.objects.filter(account_ids=[accounts[1].pk]).update(
+        next_attempt_at=timezone.now() + dt.timedelta(hours=1)
+    )  # not due: stays pending, not failed
+    services.run_all_pending_recomputes()
+    page = client.get("/admin/").content.decode()
+    assert 'id="recompute-failures"' in page
+    assert "1 recompute failed and waits to be retried" in page
+    listing = client.get("/admin/metrics/pendingrecompute/?failed=yes").content.decode()
+    assert "overflow" in listing or "out of range" in listing
+    assert "1 pending recompute" in listing
+
+
+def test_a_long_range_holds_a_bounded_number_of_day_locks(accounts):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    held = []
+
+    def count_locks(day):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            held.append(cursor.fetchone()[0])
+
+    start = D - dt.timedelta(days=399)
+    compute.recompute(start=start, end=D, account_ids=[accounts[0].pk], on_day=count_locks)
+    assert len(held) == 400
+    assert max(held) <= compute.LOCK_BATCH_DAYS
+    assert AccountDailyStatus.objects.filter(account=accounts[0]).count() == 400
