@@ -199,11 +199,14 @@ REST_FRAMEWORK = {
         "verticals.api.auth.SingleValuedQueryParameters",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["verticals.api.auth.APIRateThrottle"],
-    # Per API key (`token`), per session user (`user`), per address when anonymous (`anon`).
+    # Per API key (`token`), per session user (`user`), per address when anonymous (`anon`),
+    # and failed token look-ups per address (`auth_failure`).
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        # Failed token authentications per client address, checked before the key is looked up.
+        "auth_failure": env.str("API_THROTTLE_AUTH_FAILURE", default="20/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["verticals.api.parsers.StrictJSONParser"],
