@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
+from config.limits import FREE_TEXT_MAX_LENGTH
 
 from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
 
@@ -28,6 +30,12 @@ class VerticalScopedAdmin:
         return scope_by_vertical(
             super().get_queryset(request), request.user, vertical_field=self.vertical_field
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and db_field.max_length is None:
+            # Free text has no column limit; the form says the limit (config.limits).
+            kwargs.setdefault("max_length", FREE_TEXT_MAX_LENGTH)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = db_field.related_model
