@@ -44,7 +44,9 @@ def _host_refused(request) -> bool:
 
 def _reason(request, status: int) -> str:
     if status == 400 and _body_too_large(request):
-        return _("The body is larger than %(n)d bytes.") % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        return _("The body is larger than %(n)d bytes.") % {
+            "n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
     if status == 400 and _host_refused(request):
         return _("The Host header names a host this server does not answer for.")
     if status == 404:

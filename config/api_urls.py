@@ -32,7 +32,9 @@ def unknown_endpoint(request, *args, **kwargs):
             match = None
         if match is not None and match.func is not unknown_endpoint:
             query = request.META.get("QUERY_STRING", "")
-            return HttpResponsePermanentRedirect(request.path + "/" + ("?" + query if query else ""))
+            return HttpResponsePermanentRedirect(
+                request.path + "/" + ("?" + query if query else "")
+            )
     return JsonResponse(
         {"errors": [{"field": None, "reason": _("No such API endpoint: %s") % request.path}]},
         status=404,

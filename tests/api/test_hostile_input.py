@@ -44,7 +44,10 @@ def test_unknown_endpoint_answers_the_json_404_to_every_method(csm, method):
         ("/api/v1/visits/", "[" * 1200 + "]" * 1200),
         ("/api/v1/visits/", '{"a":' * 1200 + "1" + "}" * 1200),
         ("/api/v1/usage/", "[" * 1200 + "]" * 1200),
-        ("/api/v1/policy/what-if/", '{"date": "2026-11-20", "policy": ' + "[" * 5000 + "]" * 5000 + "}"),
+        (
+            "/api/v1/policy/what-if/",
+            '{"date": "2026-11-20", "policy": ' + "[" * 5000 + "]" * 5000 + "}",
+        ),
     ],
 )
 def test_deeply_nested_bodies_are_a_400(coo, url, body):
@@ -135,7 +138,9 @@ def test_a_long_summary_is_refused_with_the_limit(csm):
     )
     errors = _envelope(response, 400)
     assert errors[0]["field"] == "summary" and "10000" in errors[0]["reason"].replace(",", "")
-    ok = client.post("/api/v1/visits/", {"account": "ent-1", "summary": "x" * 10_000}, format="json")
+    ok = client.post(
+        "/api/v1/visits/", {"account": "ent-1", "summary": "x" * 10_000}, format="json"
+    )
     assert ok.status_code == 201, ok.content
 
 
