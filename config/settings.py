@@ -173,7 +173,7 @@ THIRD_PARTY_EVENT_HANDLERS = ["onSelectToggleChange(event)"]
 
 def _csp_hashes(values: list[str]) -> list[str]:
     return [
-        "'sha256-%s'" % base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
+        f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
         for value in values
     ]
 
