@@ -6,9 +6,12 @@ configuration table), never by a second settings tree.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "verticals",
     "accounts",
     "visits",
@@ -53,8 +57,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: sees every response, also those of refusals in the middlewares below.
+    "config.api_errors.APIErrorEnvelopeMiddleware",
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -153,6 +160,40 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # --- Security (production is debug off) -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the admin's JS reads it
+CSRF_FAILURE_VIEW = "config.api_errors.csrf_failure"  # JSON under /api/
+# Content-Security-Policy (django-csp) on every response: scripts, styles and everything else
+# from our own origin only, no inline script or style (docs/security.md). Images may also be
+# data: URIs (the admin's and Swagger UI's icons); no page may be framed.
+# The only inline attributes allowed are these of third-party admin templates, each by its hash:
+# style attributes of django-import-export's export page and simple-history's history list,
+# and the export page's "Select all" handler. Nothing inline of ours: our pages use files.
+THIRD_PARTY_STYLE_ATTRIBUTES = ["padding: 0;", "font-weight: bold;", "border-top: 0"]
+THIRD_PARTY_EVENT_HANDLERS = ["onSelectToggleChange(event)"]
+
+
+def _csp_hashes(values: list[str]) -> list[str]:
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
+        for value in values
+    ]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_HASHES, *_csp_hashes(THIRD_PARTY_STYLE_ATTRIBUTES)],
+        "script-src-attr": [UNSAFE_HASHES, *_csp_hashes(THIRD_PARTY_EVENT_HANDLERS)],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -201,14 +242,17 @@ REST_FRAMEWORK = {
         "verticals.api.auth.SingleValuedQueryParameters",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["verticals.api.auth.APIRateThrottle"],
-    # Per API key (`token`), per session user (`user`), per address when anonymous (`anon`).
+    # Per API key (`token`), per session user (`user`), per address when anonymous (`anon`),
+    # and failed token look-ups per address (`auth_failure`).
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        # Failed token authentications per client address, checked before the key is looked up.
+        "auth_failure": env.str("API_THROTTLE_AUTH_FAILURE", default="20/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["verticals.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "verticals.api.errors.api_exception_handler",

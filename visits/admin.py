@@ -25,7 +25,7 @@ from . import selectors, services
 from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
 from .resources import RequirementResource, VisitResource
 
-OVERDUE_BADGE = '<span class="frontline-overdue" style="color:#fff;background:#ba2121;padding:1px 6px;border-radius:3px;font-weight:bold">{}</span>'
+OVERDUE_BADGE = '<span class="frontline-overdue">{}</span>'  # styled in frontline/admin.css
 
 
 def _overdue_badge(text):

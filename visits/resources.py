@@ -11,11 +11,13 @@ date, author, type), a requirement by (account, title, raised at).
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from import_export import fields
 
 from accounts.resources import RowRulesResource
 from accounts.selectors import accounts_visible_to
-from verticals.selectors import people_visible_to
+from config.csv_import import RowRejected
+from verticals.selectors import is_coo, people_visible_to
 
 from .models import Requirement, Visit
 from .services import (
@@ -63,6 +65,15 @@ class VisitResource(_AccountsAndPeople):
         clean_model_instances = True
 
     def parse(self, row):
+        # As the API and the add form: a visit is logged by its author. Only the COO (or a
+        # superuser) brings over another system's history with other people as authors.
+        author, importer = row.get("author"), getattr(self.user, "username", None)
+        if author and author != importer and not is_coo(self.user):
+            raise RowRejected(
+                "author",
+                _("must be you (%(username)s): a CSM or lead imports only visits they made")
+                % {"username": importer},
+            )
         return parse_visit_row(row, accounts=self.accounts, people=self.people)
 
     def existing(self, values):

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from config.csv_import import RowRejected, require
+from config.limits import FREE_TEXT_MAX_LENGTH
 
 from .models import (
     ActionItem,
@@ -238,7 +239,7 @@ def parse_visit_row(
         "visit_type": _choice(row, "visit_type", VisitType, default=VisitType.CHECK_IN),
         "author": _person(row, "author", people, required=True),
         "purpose": _text(row, "purpose", limit=200),
-        "summary": _text(row, "summary"),
+        "summary": _text(row, "summary", limit=FREE_TEXT_MAX_LENGTH),
         "sentiment": _choice(row, "sentiment", Sentiment, default=Sentiment.NEUTRAL),
     }
 
@@ -248,7 +249,7 @@ def parse_requirement_row(row: Mapping, *, accounts: Mapping, people: Mapping) -
     values = {
         "account": _account(row, accounts),
         "title": _text(row, "title", limit=200, required=True),
-        "description": _text(row, "description"),
+        "description": _text(row, "description", limit=FREE_TEXT_MAX_LENGTH),
         "category": _choice(row, "category", RequirementCategory, default="feature"),
         "priority": _choice(row, "priority", Priority, default=Priority.MEDIUM),
         "status": _choice(row, "status", RequirementStatus, default=RequirementStatus.OPEN),

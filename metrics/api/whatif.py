@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 
+from django.db import models
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 from accounts.selectors import accounts_visible_to
 from metrics import whatif
 from metrics.compute import business_today
+from metrics.models import MetricPolicy
 from verticals.api.auth import SingleValuedQueryParameters
 from verticals.api.errors import READ_ERRORS, UNSUPPORTED_MEDIA
 from verticals.api.params import FIRST_DATE
@@ -43,9 +45,28 @@ class IsCOO(permissions.BasePermission):
         return allowed
 
 
+def _policy_schema() -> dict:
+    """The proposal's JSON schema: the accepted settings, each with its type and range, no others."""
+    properties = {}
+    for name, (low, high) in whatif.setting_ranges().items():
+        is_float = isinstance(MetricPolicy._meta.get_field(name), models.FloatField)
+        setting = {"type": "number" if is_float else "integer"}
+        if low is not None:
+            setting["minimum"] = low
+        if high is not None:
+            setting["maximum"] = high
+        properties[name] = setting
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@extend_schema_field(_policy_schema())
+class PolicyProposalField(serializers.DictField):
+    """A {setting: value} object; validated by metrics.whatif.validate_proposal."""
+
+
 class WhatIfRequestSerializer(serializers.Serializer):
     date = serializers.DateField(help_text=_("The day to compute (YYYY-MM-DD), not in the future."))
-    policy = serializers.DictField(
+    policy = PolicyProposalField(
         help_text=_(
             "Proposed settings, any subset of (allowed range): %(names)s. Unnamed settings keep "
             "their current value."

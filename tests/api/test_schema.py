@@ -75,3 +75,21 @@ def test_wrong_media_type_and_method_answer_json(coo):
     response = client.delete("/api/v1/accounts/")
     assert response.status_code == 405
     assert response.json()["errors"][0]["reason"]
+
+
+def test_the_schema_declares_the_constraints_the_server_applies(schema):
+    """What the server refuses with a 400 is stated in the schema (schemathesis' ST202 relies on it)."""
+    plan = schema["paths"]["/api/v1/visit-plan/"]["get"]
+    limit = next(p for p in plan["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"]) == (1, 5000)
+
+    body = schema["paths"]["/api/v1/policy/what-if/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    policy = schema["components"]["schemas"][ref]["properties"]["policy"]
+    assert policy["additionalProperties"] is False
+    assert policy["properties"]["dag_min_minutes"]["type"] == "integer"
+    assert policy["properties"]["deep_min_dag_rate"]["type"] == "number"
+    assert all("minimum" in s and "maximum" in s for s in policy["properties"].values())
+
+    visit = schema["components"]["schemas"]["VisitRequest"]["properties"]
+    assert visit["summary"]["maxLength"] == 10_000

@@ -32,6 +32,8 @@ logger = logging.getLogger("frontline.api")
 
 # last_used_at is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The throttle rate (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]) of failed token look-ups per address.
+AUTH_FAILURE_SCOPE = "auth_failure"
 
 
 class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -51,8 +53,22 @@ class APITokenAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise TokenAuthenticationFailed(_("Expected the header 'Authorization: Token KEY'."))
+        # Before the key is looked up: an address that keeps failing is refused (429) whatever
+        # key it sends next, so keys cannot be guessed at the speed of the API.
+        guard = APIRateThrottle()
+        address = guard.get_ident(request)
+        if guard.over_limit(AUTH_FAILURE_SCOPE, address):
+            logger.warning("api auth throttled: too many failed tokens from %s", address)
+            raise exceptions.Throttled(wait=guard.wait())
         try:
-            key = parts[1].decode("ascii")
+            return self._authenticate_key(request, parts[1])
+        except exceptions.AuthenticationFailed:
+            guard.count(AUTH_FAILURE_SCOPE, address)
+            raise
+
+    def _authenticate_key(self, request, raw: bytes):
+        try:
+            key = raw.decode("ascii")
         except UnicodeDecodeError:
             raise TokenAuthenticationFailed(_("Invalid token.")) from None
         token = (
@@ -180,25 +196,48 @@ class APIRateThrottle(SimpleRateThrottle):
             scope, ident = "user", str(request.user.pk)
         else:
             scope, ident = "anon", self.get_ident(request)
+        return self.count_unless_over(scope, ident)
+
+    def _rate(self, scope: str) -> tuple[int, int] | None:
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
-        if rate is None:
-            return True
-        allowed, duration = self.parse_rate(rate)
-        now = self.timer()
-        window, into = divmod(now, duration)
-        elapsed = into / duration
+        return None if rate is None else self.parse_rate(rate)
+
+    def _keys(self, scope: str, ident: str, duration: int) -> tuple[str, str, float]:
+        window, into = divmod(self.timer(), duration)
         current_key = f"throttle:{scope}:{ident}:{int(window)}"
         previous_key = f"throttle:{scope}:{ident}:{int(window) - 1}"
+        return previous_key, current_key, into / duration
+
+    def over_limit(self, scope: str, ident: str) -> bool:
+        """Whether `ident` is over the scope's rate (and `wait()` says for how long); counts nothing."""
+        rate = self._rate(scope)
+        if rate is None:
+            return False
+        allowed, duration = rate
+        previous_key, current_key, elapsed = self._keys(scope, ident, duration)
         counts = cache.get_many([previous_key, current_key])
         previous, current = counts.get(previous_key, 0), counts.get(current_key, 0)
         if previous * (1 - elapsed) + current >= allowed:
             self._wait = _seconds_until_allowed(previous, current, allowed, elapsed) * duration
-            return False
+            return True
+        return False
+
+    def count(self, scope: str, ident: str) -> None:
+        rate = self._rate(scope)
+        if rate is None:
+            return
+        duration = rate[1]
+        current_key = self._keys(scope, ident, duration)[1]
         if not cache.add(current_key, 1, timeout=2 * duration + 1):
             try:
                 cache.incr(current_key)
             except ValueError:  # expired between add and incr
                 cache.add(current_key, 1, timeout=2 * duration + 1)
+
+    def count_unless_over(self, scope: str, ident: str) -> bool:
+        if self.over_limit(scope, ident):
+            return False
+        self.count(scope, ident)
         return True
 
     def wait(self) -> float:

@@ -35,6 +35,7 @@ def _coerce(value, kind: str):
     if kind == "str":
         if not isinstance(value, str) or "\x00" in value:
             raise ValueError(value)
+        value.encode("utf-8")  # UnicodeEncodeError on a lone surrogate (a forged cursor)
         return value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
@@ -101,7 +102,8 @@ class KeysetPagination(BasePagination):
                 raise ValueError("ordering")
             values = [_coerce(v, k) for v, k in zip(payload["v"], kinds, strict=True)]
             return values, bool(payload["r"])
-        except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error):
+        # RecursionError: a forged cursor of deeply nested JSON.
+        except (ValueError, TypeError, KeyError, UnicodeError, RecursionError, binascii.Error):
             raise InvalidParameter(
                 self.cursor_query_param,
                 _("Invalid cursor; use the next/previous links as given, with the same ordering."),

@@ -80,7 +80,7 @@ class VisitPlanView(APIView):
             ),
             OpenApiParameter(
                 "limit",
-                int,
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                 description=_("How many of the best to return (1–5000, default 100)."),
             ),
         ],

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to
+from config.limits import FREE_TEXT_MAX_LENGTH
 from verticals.selectors import people_visible_to
 from visits.models import Visit
 
@@ -58,6 +59,12 @@ class VisitSerializer(serializers.ModelSerializer):
         many=True,
         required=False,
         help_text=_("Usernames of our people who attended (people of the caller's verticals)."),
+    )
+    summary = serializers.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        help_text=_("What was discussed; at most %(n)d characters.") % {"n": FREE_TEXT_MAX_LENGTH},
     )
     visited_on = serializers.DateField(
         required=False, help_text=_("Defaults to today (Asia/Shanghai); not in the future.")
