@@ -15,6 +15,18 @@ from .selectors import people_visible_to, scope_by_vertical, verticals_visible_t
 USER_LABEL = "auth.user"
 
 
+def person_name(user) -> str:
+    """How the site names a person: the full name, the username only when there is none."""
+    return user.get_full_name() or user.username
+
+
+def _named_people(formfield):
+    # The chosen person in an autocomplete or a plain select shows their name, as the pages do.
+    if formfield is not None:
+        formfield.label_from_instance = person_name
+    return formfield
+
+
 class VerticalScopedAdmin:
     """Scope a ModelAdmin (or inline) by the lookup path `vertical_field` to the user's verticals.
 
@@ -40,6 +52,7 @@ class VerticalScopedAdmin:
             kwargs["queryset"] = verticals_visible_to(request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
+            return _named_people(super().formfield_for_foreignkey(db_field, request, **kwargs))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -48,6 +61,7 @@ class VerticalScopedAdmin:
             kwargs["queryset"] = contacts_visible_to(request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
+            return _named_people(super().formfield_for_manytomany(db_field, request, **kwargs))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_object(self, request, object_id, from_field=None):

@@ -60,6 +60,9 @@ def test_a_csm_logs_a_visit_on_the_phone(phone, live_server, screenshot_dir):
     assert page.locator("#id_requirements-0-raised_at_0").count() == 0
     assert page.locator("#id_requirements-0-first_response_at_0").count() == 0
     assert_fits(page, "the visit form")
+    # Logged by: the CSM's name, as the rest of the site names her, not her username.
+    author = page.locator(".field-author .select2-selection__rendered").inner_text()
+    assert "Li Na" in author and "csm_phone" not in author
     page.select_option("#id_visit_type", "business_review")
     page.fill("#id_purpose", "Quarterly business review")
     page.fill("#id_summary", "They want their ERP connected before year end.")

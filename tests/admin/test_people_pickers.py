@@ -1,0 +1,28 @@
+"""People pickers name people as the rest of the site does (full name), not by username."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_autocomplete_offers_full_names(client, csm):
+    factories.person("sa", "manufacturing", username="sa_manufacturing", first_name="Wang Fang")
+    client.force_login(csm)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "visits", "model_name": "visit", "field_name": "author", "term": "wang"},
+    )
+    assert response.status_code == 200
+    texts = [r["text"] for r in response.json()["results"]]
+    assert texts == ["Wang Fang"]
+
+
+def test_the_chosen_person_is_shown_by_name(client):
+    csm = factories.person("csm", "manufacturing", username="csm_named", first_name="Li Na")
+    client.force_login(csm)
+    html = client.get("/admin/visits/visit/add/").content.decode()
+    assert f'<option value="{csm.pk}" selected>Li Na</option>' in html
