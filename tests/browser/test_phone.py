@@ -91,6 +91,12 @@ def test_a_csm_logs_a_visit_on_the_phone(phone, live_server, screenshot_dir):
     assert requirement.raised_at is not None  # filled for the CSM, not asked of her
     assert ActionItem.objects.get(visit=visit).title == "Send the connector plan"
 
+    # The pipeline is not a CSM's page: she gets the site's own 403 page, with a way back.
+    page.goto(f"{live_server.url}/pipeline/")
+    assert page.locator("h1").inner_text() == "This page is not for your role"
+    assert page.locator(".error-page a.button").get_attribute("href") == "/admin/"
+    assert_fits(page, "the 403 page")
+
 
 def test_the_pages_fit_the_phone(phone, live_server):
     page = phone
