@@ -20,6 +20,7 @@ from .models import (
     Contact,
     IntegrationProject,
     SizeTier,
+    region_label,
     size_tier_filter,
 )
 from .resources import AccountResource, ContactResource
@@ -35,6 +36,28 @@ class SizeTierFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in SizeTier.values:
             return queryset.filter(size_tier_filter(self.value()))
+        return queryset
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """The regions of the listed accounts, by their translated names."""
+
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        regions = (
+            model_admin.get_queryset(request)
+            .exclude(region="")
+            .order_by("region")
+            .values_list("region", flat=True)
+            .distinct()
+        )
+        return [(region, region_label(region)) for region in regions]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(region=self.value())
         return queryset
 
 
@@ -100,7 +123,7 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         "vertical",
         "stage",
         "headcount",
-        "region",
+        "region_name",
         "owner_csm",
         "last_visit",
         "renewal_date",
@@ -113,7 +136,7 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         SizeTierFilter,
         "dedicated_deployment",
         "cloud_customer",
-        "region",
+        RegionFilter,
     ]
     search_fields = ["name", "local_name", "external_id"]
     autocomplete_fields = ["vertical", "owner_csm"]
@@ -143,6 +166,10 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
             .get_queryset(request)
             .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
         )
+
+    @admin.display(description=_("region"), ordering="region")
+    def region_name(self, obj):
+        return obj.region_label
 
     @admin.display(description=_("last visit"), ordering="last_visited_on")
     def last_visit(self, obj):

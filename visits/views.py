@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import region_label
 from verticals.selectors import verticals_visible_to
 
 from . import planner
@@ -34,7 +35,7 @@ class PlanFilterForm(forms.Form):
             "None of the accounts you may see is in %(value)s."
         )
         self.fields["region"].choices = [("", _("All regions"))] + [
-            (r, r) for r in planner.plan_regions(user=user)
+            (r, region_label(r)) for r in planner.plan_regions(user=user)
         ]
         self.fields["vertical"].choices = [("", _("All verticals"))] + [
             (v.code, str(v)) for v in verticals_visible_to(user)
