@@ -141,14 +141,14 @@ class Account(models.Model):
             models.Index(fields=["renewal_date"]),
         ]
 
-    @property
-    def region_label(self) -> str:
-        return region_label(self.region)
-
     def __str__(self) -> str:
         if self.local_name and self.local_name != self.name:
             return f"{self.name} ({self.local_name})"
         return self.name
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.region)
 
     @property
     def size_tier(self) -> str | None:

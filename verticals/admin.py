@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
