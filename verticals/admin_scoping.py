@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
+from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 
@@ -105,6 +107,23 @@ class VerticalScopedAdmin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class NamedFieldsExportForm(SelectableFieldsExportForm):
+    """The export's field checkboxes by the model field's (translated) name and the file's column.
+
+    django-import-export titles the column name ("External Id") in English whatever the language.
+    """
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        column = field.column_name if field else field_name
+        attribute = (field.attribute if field else None) or field_name
+        try:
+            model_field = resource._meta.model._meta.get_field(attribute.split("__")[0])
+        except FieldDoesNotExist:
+            return super()._get_field_label(resource, field_name)
+        return f"{capfirst(model_field.verbose_name)} ({column})"
+
+
 class RoleImportExportMixin(ImportExportMixin):
     """django-import-export in the admin, allowed by the role's model permissions.
 
@@ -114,6 +133,7 @@ class RoleImportExportMixin(ImportExportMixin):
     """
 
     formats = [base_formats.CSV, base_formats.XLSX]
+    export_form_class = NamedFieldsExportForm
     import_formats = formats
     export_formats = formats
 

@@ -113,3 +113,10 @@ def test_coo_and_the_pipeline_are_named_as_people_say_them(client, coo, east_acc
         from verticals.models import Role
 
         assert Role.COO.label != "COO"
+
+
+def test_the_export_page_names_fields_in_chinese(client, coo, east_account):
+    client.force_login(coo)
+    text = text_of(in_chinese(client).get("/admin/accounts/account/export/").content.decode())
+    assert "External Id" not in text and "Local Name" not in text
+    assert "(external_id)" in text  # the file's column stays as the contract names it
