@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
+from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, person_name
 from visits.models import Visit
 from visits.selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
@@ -124,7 +124,7 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         "stage",
         "headcount",
         "region_name",
-        "owner_csm",
+        "owner_name",
         "last_visit",
         "renewal_date",
     ]
@@ -166,6 +166,10 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
             .get_queryset(request)
             .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
         )
+
+    @admin.display(description=_("owner CSM"), ordering="owner_csm__first_name")
+    def owner_name(self, obj):
+        return person_name(obj.owner_csm) if obj.owner_csm_id else "-"
 
     @admin.display(description=_("region"), ordering="region")
     def region_name(self, obj):

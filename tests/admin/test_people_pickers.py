@@ -26,3 +26,12 @@ def test_the_chosen_person_is_shown_by_name(client):
     client.force_login(csm)
     html = client.get("/admin/visits/visit/add/").content.decode()
     assert f'<option value="{csm.pk}" selected>Li Na</option>' in html
+
+
+def test_the_account_list_names_the_owner(client, coo):
+    owner = factories.person("csm", "manufacturing", username="csm_owner", first_name="Zhao Lei")
+    factories.AccountFactory(name="Owned", owner_csm=owner)
+    client.force_login(coo)
+    html = client.get("/admin/accounts/account/").content.decode()
+    assert "Zhao Lei" in html
+    assert ">csm_owner<" not in html
