@@ -52,7 +52,7 @@ class PlanFilterForm(forms.Form):
         """The filters that passed; a refused one falls back to its default (its error is shown)."""
         if self.is_bound:
             self.is_valid()
-        return {name: value for name, value in getattr(self, "cleaned_data", {}).items()}
+        return dict(getattr(self, "cleaned_data", {}))
 
     def refusals(self) -> list[str]:
         return [
