@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
+from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, person_name
 from visits.models import Visit
 from visits.selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
@@ -20,6 +20,7 @@ from .models import (
     Contact,
     IntegrationProject,
     SizeTier,
+    region_label,
     size_tier_filter,
 )
 from .resources import AccountResource, ContactResource
@@ -35,6 +36,28 @@ class SizeTierFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in SizeTier.values:
             return queryset.filter(size_tier_filter(self.value()))
+        return queryset
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """The regions of the listed accounts, by their translated names."""
+
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        regions = (
+            model_admin.get_queryset(request)
+            .exclude(region="")
+            .order_by("region")
+            .values_list("region", flat=True)
+            .distinct()
+        )
+        return [(region, region_label(region)) for region in regions]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(region=self.value())
         return queryset
 
 
@@ -100,8 +123,8 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         "vertical",
         "stage",
         "headcount",
-        "region",
-        "owner_csm",
+        "region_name",
+        "owner_name",
         "last_visit",
         "renewal_date",
     ]
@@ -113,7 +136,7 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         SizeTierFilter,
         "dedicated_deployment",
         "cloud_customer",
-        "region",
+        RegionFilter,
     ]
     search_fields = ["name", "local_name", "external_id"]
     autocomplete_fields = ["vertical", "owner_csm"]
@@ -143,6 +166,14 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
             .get_queryset(request)
             .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
         )
+
+    @admin.display(description=_("owner CSM"), ordering="owner_csm__first_name")
+    def owner_name(self, obj):
+        return person_name(obj.owner_csm) if obj.owner_csm_id else "-"
+
+    @admin.display(description=_("region"), ordering="region")
+    def region_name(self, obj):
+        return obj.region_label
 
     @admin.display(description=_("last visit"), ordering="last_visited_on")
     def last_visit(self, obj):

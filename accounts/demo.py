@@ -319,6 +319,7 @@ class DemoBuilder:
         self.progress = progress or (lambda step: None)
         self.apps = {a.code: a.id for a in App.objects.all()}
         self.connectors = {c.code: c.id for c in Connector.objects.all()}
+        self.connector_names = {c.code: c.name for c in Connector.objects.all()}
         self.verticals = {v.code: v for v in Vertical.objects.all()}
 
     # --- people -------------------------------------------------------------------------
@@ -504,7 +505,8 @@ class DemoBuilder:
                 projects.append(
                     IntegrationProject(
                         account=account,
-                        name=f"{connector} connector",
+                        # The connector's name ("IBM Notes"), never its code, on the pages.
+                        name=self.connector_names[connector],
                         connector_id=self.connectors[connector],
                         status="live" if profile != "dormant" else "in_progress",
                         owner=users[f"sa_{code}"],

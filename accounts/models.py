@@ -20,6 +20,32 @@ class Stage(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
+class Region(models.TextChoices):
+    """The sales regions in use, stored by their English name (the import files' values).
+
+    `Account.region` stays free text (a file may bring a region not listed here, shown as
+    written); these give the known ones a translatable label.
+    """
+
+    EAST_CHINA = "East China", _("East China")
+    SOUTH_CHINA = "South China", _("South China")
+    NORTH_CHINA = "North China", _("North China")
+    CENTRAL_CHINA = "Central China", _("Central China")
+    WEST_CHINA = "West China", _("West China")
+    SOUTHEAST = "Southeast", _("Southeast")
+    SOUTHWEST = "Southwest", _("Southwest")
+    NORTHWEST = "Northwest", _("Northwest")
+    NORTHEAST = "Northeast", _("Northeast")
+
+
+def region_label(region: str) -> str:
+    """A region as people read it: its translated label when known, else as stored."""
+    try:
+        return str(Region(region).label)
+    except ValueError:
+        return region
+
+
 class SizeTier(models.TextChoices):
     """Headcount tiers; each tier starts at its lower bound (see SIZE_TIER_BOUNDS)."""
 
@@ -119,6 +145,10 @@ class Account(models.Model):
         if self.local_name and self.local_name != self.name:
             return f"{self.name} ({self.local_name})"
         return self.name
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.region)
 
     @property
     def size_tier(self) -> str | None:

@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from verticals.views import set_language
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switcher (django.conf.urls.i18n), keeping a logged-in person's choice with them.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("verticals.urls")),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # The most people a feed row may count (ten times the largest enterprises served).
@@ -340,7 +341,9 @@ class MetricPolicy(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{_('Policy')} #{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+            # The business time zone, as the admin's "saved at" shows it.
+            f"{_('Policy')} #{self.pk} "
+            f"({timezone.localtime(self.created_at, timezone.get_default_timezone()):%Y-%m-%d %H:%M})"
             if self.created_at
             else str(_("Policy"))
         )

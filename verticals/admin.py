@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scoping import VerticalScopedAdmin
+from .admin_scoping import USER_LABEL, VerticalScopedAdmin, person_name
 from .api.tokens import revoke_api_tokens
 from .models import APIToken, Membership, Vertical
 from .selectors import people_visible_to, staffing
@@ -27,6 +28,22 @@ def _is_autocomplete(request) -> bool:
     return bool(match and match.url_name == "autocomplete")
 
 
+class NamedPeopleAutocomplete(AutocompleteJsonView):
+    """The admin's autocomplete, offering people by their full name rather than their username."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if obj._meta.label_lower == USER_LABEL:
+            result["text"] = person_name(obj)
+        return result
+
+
+def _autocomplete_view(request):
+    return NamedPeopleAutocomplete.as_view(admin_site=admin.site)(request)
+
+
+# AdminSite.get_urls() wraps self.autocomplete_view; the URLs are built after the admins load.
+admin.site.autocomplete_view = _autocomplete_view
 admin.site.unregister(get_user_model())
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 from tablib import Dataset
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
@@ -16,6 +18,18 @@ from config.limits import FREE_TEXT_MAX_LENGTH
 from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
 
 USER_LABEL = "auth.user"
+
+
+def person_name(user) -> str:
+    """How the site names a person: the full name, the username only when there is none."""
+    return user.get_full_name() or user.username
+
+
+def _named_people(formfield):
+    # The chosen person in an autocomplete or a plain select shows their name, as the pages do.
+    if formfield is not None:
+        formfield.label_from_instance = person_name
+    return formfield
 
 
 class VerticalScopedAdmin:
@@ -49,6 +63,7 @@ class VerticalScopedAdmin:
             kwargs["queryset"] = verticals_visible_to(request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
+            return _named_people(super().formfield_for_foreignkey(db_field, request, **kwargs))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -57,6 +72,7 @@ class VerticalScopedAdmin:
             kwargs["queryset"] = contacts_visible_to(request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
+            return _named_people(super().formfield_for_manytomany(db_field, request, **kwargs))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_object(self, request, object_id, from_field=None):
@@ -133,6 +149,23 @@ class FormulaSafeXLSX(base_formats.XLSX):
         return super().export_data(formula_safe(dataset), **kwargs)
 
 
+class NamedFieldsExportForm(SelectableFieldsExportForm):
+    """The export's field checkboxes by the model field's (translated) name and the file's column.
+
+    django-import-export titles the column name ("External Id") in English whatever the language.
+    """
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        column = field.column_name if field else field_name
+        attribute = (field.attribute if field else None) or field_name
+        try:
+            model_field = resource._meta.model._meta.get_field(attribute.split("__")[0])
+        except FieldDoesNotExist:
+            return super()._get_field_label(resource, field_name)
+        return f"{capfirst(model_field.verbose_name)} ({column})"
+
+
 class RoleImportExportMixin(ImportExportMixin):
     """django-import-export in the admin, allowed by the role's model permissions.
 
@@ -143,6 +176,7 @@ class RoleImportExportMixin(ImportExportMixin):
     """
 
     formats = [FormulaSafeCSV, FormulaSafeXLSX]
+    export_form_class = NamedFieldsExportForm
     import_formats = formats
     export_formats = formats
 

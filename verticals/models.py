@@ -156,3 +156,29 @@ class APIToken(models.Model):
         from django.utils import timezone
 
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class UserPreference(models.Model):
+    """What a person chose for themselves, kept with them rather than in one browser's cookie.
+
+    `language` is set when they pick a language in the switcher and applied on every request
+    once they are logged in (verticals.middleware.PersonLanguageMiddleware); empty means the
+    browser decides.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    # One of settings.LANGUAGES (checked where it is set); not choices, so adding a
+    # language needs no migration.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -21,6 +22,7 @@ from .models import (
     VERTICAL_ROLES,
     Membership,
     Role,
+    UserPreference,
     Vertical,
 )
 
@@ -143,3 +145,21 @@ def import_people(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> Im
             if created:
                 report.loaded += 1
     return report
+
+
+# The person's language, kept in their session so each request applies it without a query.
+SESSION_LANGUAGE_KEY = "frontline_language"
+
+
+def remember_language(*, user, language: str) -> None:
+    """Store `language` (one of settings.LANGUAGES) as the person's own choice."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("%(language)s is not a language of the site.") % {"language": language}
+        )
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def preferred_language(user) -> str:
+    """The person's stored language, or "" when they never chose one."""
+    return UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.i18n import set_language as django_set_language
 
 from accounts.models import SizeTier, Stage
 from accounts.selectors import accounts_visible_to
@@ -28,7 +30,7 @@ from metrics.models import HealthColor, IntegrationLevel
 from metrics.rules import LEVEL_NAMES
 from metrics.status import status_next_level
 
-from . import pipeline
+from . import pipeline, services
 from .charts import chart, day_labels, display_name
 from .models import Role, Vertical
 
@@ -451,3 +453,17 @@ def vertical_pipeline(request: HttpRequest, code: str) -> HttpResponse:
             keep=keep,
         ),
     )
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher, which also keeps a logged-in person's choice with them."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+    ):
+        services.remember_language(user=request.user, language=language)
+        request.session[services.SESSION_LANGUAGE_KEY] = language
+    return response

@@ -137,21 +137,35 @@ class VisitAdminForm(forms.ModelForm):
 
 
 class RequirementInline(VerticalScopedAdmin, admin.StackedInline):
+    """What the customer asked for, as the CSM writes it down right after the meeting.
+
+    The timestamps (raised, first response, resolved) default or are filled later on
+    the requirement's own page; asking for six date/time inputs here only crowds a phone.
+    """
+
     model = Requirement
     extra = 1
     fields = [
         ("title", "category", "priority", "status"),
         "description",
-        ("owner", "raised_at", "first_response_at", "resolved_at"),
+        "owner",
     ]
     autocomplete_fields = ["owner"]
 
 
-class ActionItemInline(VerticalScopedAdmin, admin.TabularInline):
+class ActionItemInline(VerticalScopedAdmin, admin.StackedInline):
+    """A follow-up: stacked, so its owner and due date stay on a phone's screen."""
+
     model = ActionItem
     extra = 1
-    fields = ["title", "owner", "due_on", "done_at"]
+    fields = ["title", ("owner", "due_on"), "done_at"]
     autocomplete_fields = ["owner"]
+
+    def get_fields(self, request, obj=None):
+        # Nothing is done yet while the visit is being logged.
+        if obj is None:
+            return ["title", ("owner", "due_on")]
+        return super().get_fields(request, obj)
 
 
 @admin.register(Visit)

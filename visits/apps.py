@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self):
+        from .models import Visit
+
+        # Django names auto-created many-to-many tables "visit-contact relationship" in English
+        # when the class is built; delete confirmations list them by these names.
+        names = {
+            Visit.contact_attendees.through: (_("customer attendee"), _("customer attendees")),
+            Visit.staff_attendees.through: (_("staff attendee"), _("staff attendees")),
+        }
+        for through, (singular, plural) in names.items():
+            through._meta.verbose_name = singular
+            through._meta.verbose_name_plural = plural

@@ -28,12 +28,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.models import SIZE_TIER_BOUNDS, Account, SizeTier, Stage, size_tier_for
+from accounts.models import (
+    SIZE_TIER_BOUNDS,
+    Account,
+    SizeTier,
+    Stage,
+    region_label,
+    size_tier_for,
+)
 from accounts.selectors import accounts_visible_to
 from metrics.compute import end_of_day
 from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
 from metrics.selectors import DAG_RATE, near_deep_accounts
+from verticals.charts import display_name
 from verticals.models import Membership, Role
 
 from .models import Requirement, Visit, VisitType
@@ -140,6 +148,10 @@ class PlanEntry:
     near_deep: dict | None = None
 
     @property
+    def vertical_name(self) -> str:
+        return display_name(self.account.vertical)
+
+    @property
     def log_visit_url(self) -> str:
         return f"/admin/visits/visit/add/?account={self.account.pk}"
 
@@ -150,6 +162,10 @@ class RegionGroup:
 
     region: str
     entries: list[PlanEntry] = field(default_factory=list)
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.region)
 
     @property
     def trip_score(self) -> float:

@@ -173,3 +173,12 @@ def test_the_coo_reviews_the_demo_data(page, live_server, screenshot_dir):
         assert_drawn_with_data(chart)
     assert charts["chart-usage"]["datasets"][0]["points"] == 90
     save(page, screenshot_dir, "account.png", docs_name="account.png")
+
+    # The same review in Chinese, switched with the language menu: the README's pipeline-zh.png.
+    page.goto(f"{live_server.url}/pipeline/")
+    page.select_option("#language", "zh-hans")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "业务管线复盘"
+    for chart in charts_on(page).values():
+        assert_drawn_with_data(chart)
+    save(page, screenshot_dir, "pipeline-zh.png", docs_name="pipeline-zh.png")

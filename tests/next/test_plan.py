@@ -203,7 +203,7 @@ def test_page_scoped_and_filtered(client, red_stale_large, green_fresh_small):
     assert "Retail East" in html and "Red Large" not in html
     html = client.get("/plan/", {"region": "North China"}).content.decode()
     # A region she has no account in is not a choice: the filter is ignored, not a 500.
-    assert "Select a valid choice" in html
+    assert "None of the accounts you may see is in North China." in html
 
 
 def test_page_bad_date_is_an_error_not_a_500(client, coo):
