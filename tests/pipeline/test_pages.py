@@ -149,8 +149,8 @@ def test_overview_shows_the_stored_numbers_of_all_five_verticals(client, coo, sm
     assert manufacturing["deep_trend"][-3:] == [0, 0, 1]
     assert manufacturing["deep_change"] == 1
     assert cell_numbers(html, "deep_change") == [
-        "▲ +1 in 12 weeks"
-    ]  # only manufacturing has history
+        "▲ +1 in 2 weeks"
+    ]  # only manufacturing has history, stored 2 weeks back
     assert manufacturing["levels"] == {0: 0, 1: 1, 2: 1, 3: 1}
     # Gamma turned red; its recency earned nothing.
     red = manufacturing["turned_red"]
