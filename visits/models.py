@@ -295,6 +295,35 @@ class Requirement(models.Model):
             return None
         return round((self.first_response_at - self.raised_at).total_seconds() / 3600, 1)
 
+    def response_due_at(self, *, sla_hours: int):
+        """When the first response is due: raised + the policy's SLA hours."""
+        return self.raised_at + timedelta(hours=sla_hours)
+
+    def answered_late(self, *, sla_hours: int) -> bool:
+        """Whether the first response came after the SLA."""
+        return self.first_response_at is not None and self.first_response_at > self.response_due_at(
+            sla_hours=sla_hours
+        )
+
+    def sla_text(self, *, sla_hours: int, now=None) -> str:
+        """The SLA as a deadline, in words: "answer due by …, 5 h left", "3 h late", "answered
+        in 40.9 h, late (SLA 24 h)"; "—" for a closed requirement never answered."""
+        due = timezone.localtime(self.response_due_at(sla_hours=sla_hours))
+        if self.first_response_at is not None:
+            template = (
+                _("answered in %(hours)s h, late (SLA %(sla)d h)")
+                if self.answered_late(sla_hours=sla_hours)
+                else _("answered in %(hours)s h (SLA %(sla)d h)")
+            )
+            return template % {"hours": self.response_hours, "sla": sla_hours}
+        if self.status not in OPEN_REQUIREMENT_STATUSES:
+            return "—"
+        hours = round(((now or timezone.now()) - due).total_seconds() / 3600, 1)
+        values = {"due": due.strftime("%Y-%m-%d %H:%M"), "hours": abs(hours)}
+        if hours > 0:
+            return _("answer was due by %(due)s, %(hours)s h late") % values
+        return _("answer due by %(due)s, %(hours)s h left") % values
+
     def is_overdue(self, *, sla_hours: int, now=None) -> bool:
         now = now or timezone.now()
         return (
