@@ -86,16 +86,15 @@ class ActionItemDueFilter(admin.SimpleListFilter):
         return [
             ("overdue", _("Overdue")),
             ("week", _("Open, due this week")),
+            ("later", _("Open, due later")),
             ("open", _("Open")),
             ("done", _("Done")),
         ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        if self.value() == "overdue":
-            return queryset.overdue(today=today)
-        if self.value() == "week":
-            return queryset.open().filter(due_on__lte=selectors.week_bounds(today)[1])
+        if self.value() in ("overdue", "week", "later"):
+            return queryset.open().filter(selectors.action_item_bucket_q(self.value(), today=today))
         if self.value() == "open":
             return queryset.open()
         if self.value() == "done":
