@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from metrics.models import IntegrationLevel
@@ -113,7 +114,10 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         external_id=external_id,
     )
     day, errors = chosen_day(request)
-    review = pipeline.account_review(account=account, day=day)
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    # Health is the stored status of `day` (by default the last complete day); visits and
+    # requirements are listed up to today, so a visit logged a minute ago is on the page.
+    review = pipeline.account_review(account=account, day=day, visits_until=max(day, today))
     status = review["status"]
     review["next_level"] = labelled_next_level(status)
     path = [
@@ -134,10 +138,13 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
             "status": status,
             "day": day,
             "day_errors": errors,
-            "max_day": timezone.localdate(timezone=timezone.get_default_timezone()),
+            "max_day": today,
             "charts": _charts(review),
             "path": path,
-            "log_visit_url": f"{reverse('admin:visits_visit_add')}?account={account.pk}",
+            # After saving, the visit form returns here (visits.admin checks `next` is local).
+            "log_visit_url": reverse("admin:visits_visit_add")
+            + "?"
+            + urlencode({"account": account.pk, "next": request.get_full_path()}),
             "vertical_page": reviewable.filter(pk=account.vertical_id).exists(),
         },
     )

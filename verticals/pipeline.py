@@ -621,8 +621,11 @@ ACCOUNT_HISTORY_DAYS = 90
 ACCOUNT_VISITS_SHOWN = 20
 
 
-def account_review(*, account: Account, day: dt.date) -> dict:
+def account_review(*, account: Account, day: dt.date, visits_until: dt.date | None = None) -> dict:
     """What the account page shows on `day`, in a fixed number of queries (about ten).
+
+    The health numbers are those of `day`; the visits are listed up to `visits_until`
+    (default `day`) — the page passes today, so a visit logged a minute ago shows at once.
 
     "status" is the stored status on `day`, or the latest one before it
     (its own "day" says which); "history" the 90 days ending on `day` (None
@@ -663,7 +666,7 @@ def account_review(*, account: Account, day: dt.date) -> dict:
 
     end = end_of_day(day)
     visits = list(
-        account.visits.filter(visited_on__lte=day)
+        account.visits.filter(visited_on__lte=visits_until or day)
         .select_related("author")
         .prefetch_related("staff_attendees", "contact_attendees")[:ACCOUNT_VISITS_SHOWN]
     )
@@ -703,6 +706,7 @@ def account_review(*, account: Account, day: dt.date) -> dict:
         "window_start": window_start,
         "connectors": connectors,
         "visits": visits,
+        "visits_until": visits_until or day,
         "open_requirements": open_requirements,
         "timeline": timeline,
         "team": list(account.team.select_related("user").order_by("role", "user__username")),

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -196,10 +197,17 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
         return initial
 
     def response_add(self, request, obj, post_url_continue=None):
-        # Logged from the account's page ("log a visit"): go back to that account.
+        # Logged from a page ("log a visit"): go back to it — `next` when it is a URL of this
+        # site, else the account's admin page when the form was opened for that account.
         response = super().response_add(request, obj, post_url_continue)
-        came_from_account = request.GET.get("account") == str(obj.account_id)
-        if came_from_account and "_save" in request.POST and response.status_code == 302:
+        if "_save" not in request.POST or response.status_code != 302:
+            return response
+        next_url = request.GET.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            response["Location"] = next_url
+        elif request.GET.get("account") == str(obj.account_id):
             response["Location"] = reverse("admin:accounts_account_change", args=[obj.account_id])
         return response
 

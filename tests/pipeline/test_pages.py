@@ -254,7 +254,7 @@ def test_account_page_shows_the_stored_status_and_its_components(client, coo, sm
     assert review["connectors"][0]["total_records"] == 500
     assert "QBR" in html and "Sync the MES" in html
     assert "overdue: no first response within the SLA" in html
-    assert f'href="/admin/visits/visit/add/?account={account.pk}"' in html
+    assert f'href="/admin/visits/visit/add/?account={account.pk}&amp;next=' in html
     usage = response.context["charts"]["usage"]
     assert usage["config"]["datasets"][0]["data"][-1] == 0
     assert len(usage["rows"]) == 90
