@@ -445,8 +445,10 @@ def visits_by_person(
     A visit counts for its author and for each of our attendees, once per
     person. Returns ({vertical_id: [row, …] for the vertical's people}, [row,
     … for company-wide people (the COO)]), a row being {"user", "roles",
-    "visits", "aim", "aim_label"}; only visits to accounts of `verticals`
-    count. Three queries.
+    "visits", "aim", "aim_label"}. A vertical's people count their visits to
+    that vertical's accounts; company-wide people count all their visits, to
+    every vertical, so a lead and the COO see the same number for the COO
+    (the lead sees the count, not the other verticals' visits). Four queries.
     """
     verticals = list(verticals)
     ids = _ids(verticals)
@@ -473,6 +475,17 @@ def visits_by_person(
         key = (membership.vertical_id, membership.user_id)
         row = people.setdefault(key, {"user": membership.user, "roles": []})
         row["roles"].append(membership.get_role_display())
+
+    company_ids = [user_id for vertical_id, user_id in people if vertical_id is None]
+    if company_ids:
+        all_visits_of = defaultdict(set)
+        for visit_id, author_id, attendee_id in Visit.objects.filter(
+            Q(author_id__in=company_ids) | Q(staff_attendees__in=company_ids),
+            visited_on__range=(start, day),
+        ).values_list("id", "author_id", "staff_attendees"):
+            for person_id in (author_id, attendee_id):
+                if person_id is not None:
+                    all_visits_of[person_id].add(visit_id)
 
     by_vertical: dict[int, list[dict]] = {vid: [] for vid in ids}
     company: list[dict] = []
