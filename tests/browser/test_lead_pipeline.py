@@ -33,7 +33,7 @@ def test_lead_and_coo_see_the_same_visits_for_the_coo(page, live_server):
     login(page, live_server, "coo_one", "pw-frontline-1")
     page.goto(f"{live_server.url}/pipeline/?date={day.isoformat()}")
     as_coo = coo_visits()
-    assert "Every vertical" in page.inner_text("#pipeline-scope")
+    assert "Every vertical" in page.inner_text(".page-head")
     page.context.clear_cookies()
 
     login(page, live_server, "lead_one", "pw-frontline-1")
