@@ -14,6 +14,7 @@ from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, 
 from visits.models import Visit
 from visits.selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
+from .history import account_history
 from .models import (
     Account,
     AccountTeamMember,
@@ -198,6 +199,24 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         return format_html(
             '<a class="addlink" href="{}?account={}">{}</a>', url, obj.pk, _("Log a visit")
         )
+
+    def get_deleted_objects(self, objs, request):
+        # An account with feed rows or history is closed, never cascaded away (everyone,
+        # the COO and superusers too): each such account becomes a "protected" line, which
+        # makes the admin refuse both the delete page and the bulk "Delete selected" action.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        accounts = list(objs)
+        history = account_history(a.pk for a in accounts)
+        for account in accounts:
+            if account.pk in history:
+                protected.append(
+                    _(
+                        "%(account)s has history (%(what)s): an account with history is not "
+                        "deleted — set its stage to “churned” instead."
+                    )
+                    % {"account": account, "what": ", ".join(history[account.pk])}
+                )
+        return deleted, model_count, perms_needed, protected
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

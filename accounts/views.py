@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from metrics.models import IntegrationLevel
 from verticals import pipeline
@@ -19,6 +21,45 @@ from .selectors import accounts_visible_to
 
 DAG_COLOR = "#1a7f5a"
 NOT_DAG_COLOR = "#b8c2cc"
+
+
+def component_value_text(component: dict) -> str:
+    """A health component's value with its unit, as people read it ("12 days since the last
+    visit", "73% of days DAG")."""
+    value = component["value"]
+    name = component["component"]
+    if name == "recency" and value is None:
+        return _("never visited")
+    if value is None:
+        return "—"
+    if name == "dag_rate":
+        return _("%(percent)d%% of the window's days DAG") % {"percent": round(value * 100)}
+    if name == "integration":
+        return _("level %(level)d (%(label)s)") % {
+            "level": value,
+            "label": IntegrationLevel(value).label,
+        }
+    if name == "breadth":
+        return ngettext("%(n)d app used", "%(n)d apps used", value) % {"n": value}
+    if name == "recency":
+        return ngettext(
+            "%(n)d day since the last visit", "%(n)d days since the last visit", value
+        ) % {"n": value}
+    if name == "requirements":
+        return ngettext("%(n)d requirement overdue", "%(n)d requirements overdue", value) % {
+            "n": value
+        }
+    return str(value)
+
+
+def component_effect_text(component: dict) -> str:
+    """What the component did to the score: full points, or how many points it fell short."""
+    short = round(component["max"] - component["points"], 1)
+    if short <= 0:
+        return _("full points")
+    if component["points"] <= 0:
+        return _("no points")
+    return _("%(n)s points short") % {"n": f"{short:g}"}
 
 
 def _charts(review: dict) -> dict[str, dict]:
@@ -75,11 +116,8 @@ def _charts(review: dict) -> dict[str, dict]:
             x_title=_("Component"),
             y_title=_("Points"),
             extra_columns=[
-                (_("Value"), [c["value"] for c in components]),
-                (
-                    _("Effect"),
-                    [_("raised") if c["effect"] == "raised" else _("lowered") for c in components],
-                ),
+                (_("Value"), [c["value_text"] for c in components]),
+                (_("Effect"), [c["effect_text"] for c in components]),
             ],
         )
     if review["connectors"]:
@@ -113,7 +151,14 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         external_id=external_id,
     )
     day, errors = chosen_day(request)
-    review = pipeline.account_review(account=account, day=day)
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    # Health is the stored status of `day` (by default the last complete day); visits and
+    # requirements are listed up to today, so a visit logged a minute ago is on the page.
+    review = pipeline.account_review(account=account, day=day, visits_until=max(day, today))
+    for component in review["components"]:
+        component["value_text"] = component_value_text(component)
+        component["effect_text"] = component_effect_text(component)
+        component["full"] = component["points"] >= component["max"]
     status = review["status"]
     review["next_level"] = labelled_next_level(status)
     path = [
@@ -134,10 +179,13 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
             "status": status,
             "day": day,
             "day_errors": errors,
-            "max_day": timezone.localdate(timezone=timezone.get_default_timezone()),
+            "max_day": today,
             "charts": _charts(review),
             "path": path,
-            "log_visit_url": f"{reverse('admin:visits_visit_add')}?account={account.pk}",
+            # After saving, the visit form returns here (visits.admin checks `next` is local).
+            "log_visit_url": reverse("admin:visits_visit_add")
+            + "?"
+            + urlencode({"account": account.pk, "next": request.get_full_path()}),
             "vertical_page": reviewable.filter(pk=account.vertical_id).exists(),
         },
     )

@@ -40,6 +40,15 @@ class PolicyPreviewForm(forms.Form):
         return day
 
 
+def _carried_fields() -> list[str]:
+    """Every field of the policy form other than the previewed definitions: carried, not previewed."""
+    return [
+        name
+        for name in forms.fields_for_model(MetricPolicy)
+        if name not in MetricPolicy.DEFINITION_FIELDS and name != "created_by"
+    ]
+
+
 def _preview_rows(side_now: dict, side_new: dict) -> list[dict]:
     """One row per vertical then the total: DAG and deep counts now, proposed, and the difference."""
     names = dict(Vertical.objects.values_list("code", "name"))
@@ -112,6 +121,15 @@ class CatalogAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/metrics/merge_codes.html", context)
 
 
+def _edited(name: str, posted: str, current: MetricPolicy) -> bool:
+    """Whether the posted value differs from the current policy's (an unreadable one counts)."""
+    field = forms.fields_for_model(MetricPolicy, fields=[name])[name]
+    try:
+        return field.clean(posted) != getattr(current, name)
+    except forms.ValidationError:
+        return True
+
+
 @admin.register(App)
 class AppAdmin(CatalogAdmin):
     list_display = ["code", "name", "category", "registered_by_feed", "confirmed"]
@@ -179,6 +197,15 @@ class MetricPolicyAdmin(admin.ModelAdmin):
             form = PolicyPreviewForm(request.GET)
         else:
             form = PolicyPreviewForm(initial=initial)
+        # The fields the preview does not recompute (health, plan, reason) travel with it to
+        # the save, so that none of the COO's edits is lost; the page names the edited ones.
+        source = request.POST if request.method == "POST" else request.GET
+        carried = {name: source[name] for name in _carried_fields() if name in source}
+        not_previewed = [
+            MetricPolicy._meta.get_field(name).verbose_name
+            for name, value in carried.items()
+            if _edited(name, value, current)
+        ]
         answer = rows = changed = None
         if form.is_bound and form.is_valid():
             proposed = {name: form.cleaned_data[name] for name in MetricPolicy.DEFINITION_FIELDS}
@@ -198,7 +225,10 @@ class MetricPolicyAdmin(admin.ModelAdmin):
         save_query = ""
         if answer is not None:
             save_query = urlencode(
-                {name: form.cleaned_data[name] for name in MetricPolicy.DEFINITION_FIELDS}
+                {
+                    **carried,
+                    **{name: form.cleaned_data[name] for name in MetricPolicy.DEFINITION_FIELDS},
+                }
             )
         context = {
             **self.admin_site.each_context(request),
@@ -212,6 +242,8 @@ class MetricPolicyAdmin(admin.ModelAdmin):
             "changed_total": len(answer["changed"]) if answer else 0,
             "changed_shown": PREVIEW_CHANGED_SHOWN,
             "save_query": save_query,
+            "carried": carried,
+            "not_previewed": not_previewed,
         }
         return TemplateResponse(request, "admin/metrics/metricpolicy/preview.html", context)
 

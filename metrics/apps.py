@@ -6,10 +6,21 @@ class MetricsConfig(AppConfig):
     name = "metrics"
     verbose_name = _("Metrics")
 
-    def ready(self):
-        from .models import AccountDayUsage
+    def ready(self) -> None:
+        from accounts.history import count_by_account, register_history
+
+        from .models import AccountDailyStatus, AccountDayUsage, AppUsage, ConnectorUsage
 
         # The rollup shows up in an account's delete confirmation. Named here rather than in
         # its Meta so that naming it needs no migration; move it to Meta with the next one.
         AccountDayUsage._meta.verbose_name = _("daily usage rollup")
         AccountDayUsage._meta.verbose_name_plural = _("daily usage rollups")
+
+        # An account with feed rows or computed days is closed (stage churned), never deleted.
+        register_history(_("app feed rows"), lambda ids: count_by_account(AppUsage.objects, ids))
+        register_history(
+            _("connector feed rows"), lambda ids: count_by_account(ConnectorUsage.objects, ids)
+        )
+        register_history(
+            _("daily statuses"), lambda ids: count_by_account(AccountDailyStatus.objects, ids)
+        )

@@ -23,7 +23,19 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +44,7 @@ from accounts.models import Account, Stage, size_tier_filter
 from metrics.compute import end_of_day, last_complete_day
 from metrics.models import (
     AccountDailyStatus,
+    AccountDayUsage,
     Connector,
     ConnectorUsage,
     HealthColor,
@@ -226,8 +239,11 @@ def trend_cache_seconds() -> int:
     )
 
 
-def _trend_counts(ids: list[int], days: list[dt.date]) -> dict[int, dict[dt.date, dict]]:
-    """{vertical_id: {day: {"dag": n, "deep": n}, or None where no status is stored that day}}.
+def _trend_counts(
+    ids: list[int], days: list[dt.date]
+) -> tuple[dict[int, dict[dt.date, dict]], dt.date | None]:
+    """({vertical_id: {day: {"dag": n, "deep": n}, or None where no status is stored that day}},
+    the first day whose window is full, `first_full_window_day`).
 
     One query for both trends. It is the one read that grows with accounts ×
     days (37 days of 100,000 accounts: 3.7M status rows, 1–2 s on
@@ -237,9 +253,11 @@ def _trend_counts(ids: list[int], days: list[dt.date]) -> dict[int, dict[dt.date
     version starts a new key).
     """
     seconds = trend_cache_seconds()
+    policy_id, window = MetricPolicy.objects.order_by("-id").values_list(
+        "id", "window_days"
+    ).first() or (None, 1)
     key = None
     if seconds:
-        policy_id = MetricPolicy.objects.order_by("-id").values_list("id", flat=True).first()
         scope = f"{policy_id}|{sorted(ids)}|{[d.isoformat() for d in days]}"
         key = "frontline:pipeline-trends:" + hashlib.sha256(scope.encode()).hexdigest()
         cached = cache.get(key)
@@ -256,10 +274,26 @@ def _trend_counts(ids: list[int], days: list[dt.date]) -> dict[int, dict[dt.date
         .order_by()
     ):
         found[row["vertical_id"]][row["day"]] = {"dag": row["dag"], "deep": row["deep"]}
-    answer = {vid: {d: found[vid].get(d) for d in days} for vid in ids}
+    answer = (
+        {vid: {d: found[vid].get(d) for d in days} for vid in ids},
+        first_full_window_day(window_days=window),
+    )
     if key:
         cache.set(key, answer, seconds)
     return answer
+
+
+def first_full_window_day(*, window_days: int) -> dt.date | None:
+    """The first day whose `window_days`-day window lies wholly on or after the first feed day.
+
+    A status of an earlier day counts DAG days and analytics days over a shorter window, so it
+    is lower for want of data, not of use: the trends leave such days out. None without feeds.
+    """
+    # Uses index: account_day_usage_day (a B-tree on every database).
+    first = AccountDayUsage.objects.aggregate(first=Min("day"))["first"]
+    if first is None:
+        return None
+    return first + dt.timedelta(days=window_days - 1)
 
 
 def trends(
@@ -274,17 +308,24 @@ def trends(
     {"deep_days": the `weeks` days (`day` and the same weekday of the weeks
     before), "deep": {vertical_id: [count or None, …]}, "dag_days": the
     `dag_days` days ending on `day`, "dag": {vertical_id: [count or None, …]}}.
-    A day with no stored status for a vertical is None (a gap), not zero.
+    A day with no stored status for a vertical is None (a gap), not zero; so is a day before
+    `first_full_window_day` ("first_full_day" in the answer), whose window is not full.
     """
     ids = _ids(verticals)
     deep_days = [day - dt.timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     dag_day_list = [day - dt.timedelta(days=k) for k in range(dag_days - 1, -1, -1)]
-    counts = _trend_counts(ids, sorted(set(deep_days) | set(dag_day_list)))
+    counts, first_full = _trend_counts(ids, sorted(set(deep_days) | set(dag_day_list)))
 
     def series(vid: int, days: list[dt.date], name: str) -> list[int | None]:
-        return [None if counts[vid][d] is None else counts[vid][d][name] for d in days]
+        return [
+            None
+            if counts[vid][d] is None or (first_full is not None and d < first_full)
+            else counts[vid][d][name]
+            for d in days
+        ]
 
     return {
+        "first_full_day": first_full,
         "deep_days": deep_days,
         "deep": {vid: series(vid, deep_days, "deep") for vid in ids},
         "dag_days": dag_day_list,
@@ -404,8 +445,10 @@ def visits_by_person(
     A visit counts for its author and for each of our attendees, once per
     person. Returns ({vertical_id: [row, …] for the vertical's people}, [row,
     … for company-wide people (the COO)]), a row being {"user", "roles",
-    "visits", "aim", "aim_label"}; only visits to accounts of `verticals`
-    count. Three queries.
+    "visits", "aim", "aim_label"}. A vertical's people count their visits to
+    that vertical's accounts; company-wide people count all their visits, to
+    every vertical, so a lead and the COO see the same number for the COO
+    (the lead sees the count, not the other verticals' visits). Four queries.
     """
     verticals = list(verticals)
     ids = _ids(verticals)
@@ -432,6 +475,17 @@ def visits_by_person(
         key = (membership.vertical_id, membership.user_id)
         row = people.setdefault(key, {"user": membership.user, "roles": []})
         row["roles"].append(membership.get_role_display())
+
+    company_ids = [user_id for vertical_id, user_id in people if vertical_id is None]
+    if company_ids:
+        all_visits_of = defaultdict(set)
+        for visit_id, author_id, attendee_id in Visit.objects.filter(
+            Q(author_id__in=company_ids) | Q(staff_attendees__in=company_ids),
+            visited_on__range=(start, day),
+        ).values_list("id", "author_id", "staff_attendees"):
+            for person_id in (author_id, attendee_id):
+                if person_id is not None:
+                    all_visits_of[person_id].add(visit_id)
 
     by_vertical: dict[int, list[dict]] = {vid: [] for vid in ids}
     company: list[dict] = []
@@ -467,6 +521,7 @@ def pipeline_review(
         "day": day,
         "deep_trend_days": trend["deep_days"],
         "dag_trend_days": trend["dag_days"],
+        "first_full_day": trend["first_full_day"],
         "company_people": company,
         "verticals": [
             {
@@ -474,6 +529,7 @@ def pipeline_review(
                 "numbers": numbers[v.code],
                 "deep_trend": trend["deep"][v.pk],
                 "deep_change": _change(trend["deep"][v.pk]),
+                "deep_change_weeks": _change_weeks(trend["deep"][v.pk]),
                 "dag_trend": trend["dag"][v.pk],
                 "levels": levels[v.pk],
                 "turned_red": red[v.pk],
@@ -490,6 +546,12 @@ def _change(series: list[int | None]) -> int | None:
     if len(stored) < 2 or series[-1] is None:
         return None
     return series[-1] - stored[0]
+
+
+def _change_weeks(series: list[int | None]) -> int:
+    """How many weeks `_change` spans: from the first stored week to the last."""
+    stored = [i for i, value in enumerate(series) if value is not None]
+    return stored[-1] - stored[0] if len(stored) >= 2 else 0
 
 
 # --- The account list of one vertical -------------------------------------------------------
@@ -572,8 +634,11 @@ ACCOUNT_HISTORY_DAYS = 90
 ACCOUNT_VISITS_SHOWN = 20
 
 
-def account_review(*, account: Account, day: dt.date) -> dict:
+def account_review(*, account: Account, day: dt.date, visits_until: dt.date | None = None) -> dict:
     """What the account page shows on `day`, in a fixed number of queries (about ten).
+
+    The health numbers are those of `day`; the visits are listed up to `visits_until`
+    (default `day`) — the page passes today, so a visit logged a minute ago shows at once.
 
     "status" is the stored status on `day`, or the latest one before it
     (its own "day" says which); "history" the 90 days ending on `day` (None
@@ -614,7 +679,7 @@ def account_review(*, account: Account, day: dt.date) -> dict:
 
     end = end_of_day(day)
     visits = list(
-        account.visits.filter(visited_on__lte=day)
+        account.visits.filter(visited_on__lte=visits_until or day)
         .select_related("author")
         .prefetch_related("staff_attendees", "contact_attendees")[:ACCOUNT_VISITS_SHOWN]
     )
@@ -654,6 +719,7 @@ def account_review(*, account: Account, day: dt.date) -> dict:
         "window_start": window_start,
         "connectors": connectors,
         "visits": visits,
+        "visits_until": visits_until or day,
         "open_requirements": open_requirements,
         "timeline": timeline,
         "team": list(account.team.select_related("user").order_by("role", "user__username")),

@@ -24,8 +24,11 @@ def _view(models):
     return {m: ("view",) for m in models}
 
 
+# CSMs and leads do not delete accounts: an account is closed (stage "churned"), and
+# only the COO may delete one that has no history (docs/security.md, "Who may delete what").
 EDITOR = {
     **_all(ACCOUNT_MODELS),
+    "accounts.account": ("view", "add", "change"),
     **_all(VISIT_MODELS),
     **_view(CATALOG_MODELS),
     "metrics.metricpolicy": ("view",),

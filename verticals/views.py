@@ -113,6 +113,17 @@ def _charts(review: dict, *, single: bool) -> dict[str, dict]:
     """The charts of the overview (one dataset per vertical) or of one vertical."""
     rows = review["verticals"]
     names = [display_name(row["vertical"]) for row in rows]
+    first_full = review["first_full_day"]
+    warm_up = ""
+    if (
+        first_full is not None
+        and review["deep_trend_days"]
+        and review["deep_trend_days"][0] < first_full
+    ):
+        warm_up = _(
+            "Days before %(day)s are left out: their window holds less than the policy's window "
+            "of data."
+        ) % {"day": first_full.isoformat()}
     charts = {
         "deep_trend": chart(
             chart_id="chart-deep-trend",
@@ -124,6 +135,7 @@ def _charts(review: dict, *, single: bool) -> dict[str, dict]:
             ],
             x_title=_("Day"),
             y_title=_("Customers"),
+            note=warm_up,
         ),
         "dag_trend": chart(
             chart_id="chart-dag-trend",
@@ -135,6 +147,7 @@ def _charts(review: dict, *, single: bool) -> dict[str, dict]:
             ],
             x_title=_("Day"),
             y_title=_("Accounts"),
+            note=warm_up if review["dag_trend_days"][0] < (first_full or dt.date.min) else "",
         ),
     }
     if single:

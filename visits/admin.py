@@ -10,11 +10,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -86,16 +87,15 @@ class ActionItemDueFilter(admin.SimpleListFilter):
         return [
             ("overdue", _("Overdue")),
             ("week", _("Open, due this week")),
+            ("later", _("Open, due later")),
             ("open", _("Open")),
             ("done", _("Done")),
         ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        if self.value() == "overdue":
-            return queryset.overdue(today=today)
-        if self.value() == "week":
-            return queryset.open().filter(due_on__lte=selectors.week_bounds(today)[1])
+        if self.value() in ("overdue", "week", "later"):
+            return queryset.open().filter(selectors.action_item_bucket_q(self.value(), today=today))
         if self.value() == "open":
             return queryset.open()
         if self.value() == "done":
@@ -211,10 +211,17 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
         return initial
 
     def response_add(self, request, obj, post_url_continue=None):
-        # Logged from the account's page ("log a visit"): go back to that account.
+        # Logged from a page ("log a visit"): go back to it — `next` when it is a URL of this
+        # site, else the account's admin page when the form was opened for that account.
         response = super().response_add(request, obj, post_url_continue)
-        came_from_account = request.GET.get("account") == str(obj.account_id)
-        if came_from_account and "_save" in request.POST and response.status_code == 302:
+        if "_save" not in request.POST or response.status_code != 302:
+            return response
+        next_url = request.GET.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            response["Location"] = next_url
+        elif request.GET.get("account") == str(obj.account_id):
             response["Location"] = reverse("admin:accounts_account_change", args=[obj.account_id])
         return response
 
@@ -282,18 +289,20 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
 @admin.register(Requirement)
 class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [RequirementResource]
+    # The SLA columns come right after the title, so that they show at 1440 px.
     list_display = [
         "title",
+        "overdue",
+        "response_time",
         "account",
-        "category",
-        "priority",
         "status",
+        "priority",
         "owner",
         "raised_at",
         "first_response_at",
-        "response_time",
-        "overdue",
+        "category",
     ]
+    readonly_fields = ["sla"]
     list_filter = [
         MineFilter,
         RequirementStateFilter,
@@ -309,24 +318,31 @@ class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistory
     actions = ["record_first_response", "resolve"]
 
     def get_queryset(self, request):
+        # Each row carries the SLA it is measured against (`sla_hours`), for the SLA columns.
+        sla_hours = selectors.requirement_sla_hours()
         return selectors.with_response_overdue(
-            super().get_queryset(request), sla_hours=selectors.requirement_sla_hours()
-        )
+            super().get_queryset(request), sla_hours=sla_hours
+        ).annotate(sla_hours=Value(sla_hours, output_field=IntegerField()))
 
-    @admin.display(description=_("response time"))
+    @admin.display(description=_("response (SLA)"))
     def response_time(self, obj):
-        hours = obj.response_hours
-        if hours is not None:
-            return _("%(hours)s h") % {"hours": hours}
-        if obj.status in OPEN_REQUIREMENT_STATUSES:
-            waiting = round((timezone.now() - obj.raised_at).total_seconds() / 3600, 1)
-            return _("waiting %(hours)s h") % {"hours": waiting}
-        return "—"
+        return obj.sla_text(sla_hours=obj.sla_hours)
+
+    @admin.display(description=_("SLA"))
+    def sla(self, obj):
+        hours = getattr(obj, "sla_hours", None) or selectors.requirement_sla_hours()
+        if obj is None or obj.pk is None:
+            return _("The first response is due %(hours)d h after the requirement is raised.") % {
+                "hours": hours
+            }
+        return obj.sla_text(sla_hours=hours)
 
     @admin.display(description=_("overdue"), ordering="response_overdue")
     def overdue(self, obj):
         if getattr(obj, "response_overdue", False):
             return _overdue_badge(_("Overdue"))
+        if obj.answered_late(sla_hours=obj.sla_hours):
+            return _overdue_badge(_("Answered late"))
         return ""
 
     @admin.action(description=_("Record the first response now"), permissions=["change"])

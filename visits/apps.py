@@ -6,8 +6,10 @@ class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
 
-    def ready(self):
-        from .models import Visit
+    def ready(self) -> None:
+        from accounts.history import count_by_account, register_history
+
+        from .models import Requirement, Visit
 
         # Django names auto-created many-to-many tables "visit-contact relationship" in English
         # when the class is built; delete confirmations list them by these names.
@@ -18,3 +20,7 @@ class VisitsConfig(AppConfig):
         for through, (singular, plural) in names.items():
             through._meta.verbose_name = singular
             through._meta.verbose_name_plural = plural
+
+        # An account with visits or requirements is closed (stage churned), never deleted.
+        register_history(_("visits"), lambda ids: count_by_account(Visit.objects, ids))
+        register_history(_("requirements"), lambda ids: count_by_account(Requirement.objects, ids))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,6 +26,48 @@ class Sentiment(models.TextChoices):
     POSITIVE = "positive", _("Positive")
     NEUTRAL = "neutral", _("Neutral")
     NEGATIVE = "negative", _("Negative")
+
+
+# How far back a visit may be dated: imports bring years of an old system's records, so the
+# bound is wide; it stops typos like 1999 or 2206 (docs/visits.md, "Visit dates").
+VISIT_HISTORY_YEARS = 10
+
+
+def business_today() -> date:
+    """Today where the business runs (settings.TIME_ZONE), whatever zone is active."""
+    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def visit_date_bounds(today: date | None = None) -> tuple[date, date]:
+    """The earliest and latest day a visit may be dated, both inclusive."""
+    today = today or business_today()
+    try:
+        earliest = today.replace(year=today.year - VISIT_HISTORY_YEARS)
+    except ValueError:  # 29 February
+        earliest = today.replace(year=today.year - VISIT_HISTORY_YEARS, day=28)
+    return earliest, today
+
+
+def visit_date_error(visited_on: date, *, today: date | None = None) -> str | None:
+    """Why `visited_on` cannot be a visit's date, or None. The admin, import and API call this."""
+    earliest, latest = visit_date_bounds(today)
+    if visited_on > latest:
+        return _(
+            "%(value)s is in the future: a visit is dated today (%(today)s) at the latest."
+        ) % {
+            "value": visited_on.isoformat(),
+            "today": latest.isoformat(),
+        }
+    if visited_on < earliest:
+        return _(
+            "%(value)s is more than %(years)d years ago: a visit is dated %(earliest)s at the "
+            "earliest."
+        ) % {
+            "value": visited_on.isoformat(),
+            "years": VISIT_HISTORY_YEARS,
+            "earliest": earliest.isoformat(),
+        }
+    return None
 
 
 class Visit(models.Model):
@@ -85,6 +129,19 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.visited_on:%Y-%m-%d} · {self.get_visit_type_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.visited_on is None:
+            return
+        if not self._state.adding:
+            # Editing an old visit's notes must not fail because its date has aged past the bound.
+            stored = Visit.objects.filter(pk=self.pk).values_list("visited_on", flat=True).first()
+            if stored == self.visited_on:
+                return
+        error = visit_date_error(self.visited_on)
+        if error:
+            raise ValidationError({"visited_on": error})
 
 
 class RequirementCategory(models.TextChoices):
@@ -237,6 +294,35 @@ class Requirement(models.Model):
         if self.first_response_at is None or self.raised_at is None:
             return None
         return round((self.first_response_at - self.raised_at).total_seconds() / 3600, 1)
+
+    def response_due_at(self, *, sla_hours: int):
+        """When the first response is due: raised + the policy's SLA hours."""
+        return self.raised_at + timedelta(hours=sla_hours)
+
+    def answered_late(self, *, sla_hours: int) -> bool:
+        """Whether the first response came after the SLA."""
+        return self.first_response_at is not None and self.first_response_at > self.response_due_at(
+            sla_hours=sla_hours
+        )
+
+    def sla_text(self, *, sla_hours: int, now=None) -> str:
+        """The SLA as a deadline, in words: "answer due by …, 5 h left", "3 h late", "answered
+        in 40.9 h, late (SLA 24 h)"; "—" for a closed requirement never answered."""
+        due = timezone.localtime(self.response_due_at(sla_hours=sla_hours))
+        if self.first_response_at is not None:
+            template = (
+                _("answered in %(hours)s h, late (SLA %(sla)d h)")
+                if self.answered_late(sla_hours=sla_hours)
+                else _("answered in %(hours)s h (SLA %(sla)d h)")
+            )
+            return template % {"hours": self.response_hours, "sla": sla_hours}
+        if self.status not in OPEN_REQUIREMENT_STATUSES:
+            return "—"
+        hours = round(((now or timezone.now()) - due).total_seconds() / 3600, 1)
+        values = {"due": due.strftime("%Y-%m-%d %H:%M"), "hours": abs(hours)}
+        if hours > 0:
+            return _("answer was due by %(due)s, %(hours)s h late") % values
+        return _("answer due by %(due)s, %(hours)s h left") % values
 
     def is_overdue(self, *, sla_hours: int, now=None) -> bool:
         now = now or timezone.now()

@@ -133,11 +133,32 @@ def my_open_requirements(user) -> QuerySet[Requirement]:
     return requirements_visible_to(user).open().filter(my_requirements_q(user))
 
 
-def my_action_items_due_this_week(user, *, today: dt.date | None = None) -> QuerySet[ActionItem]:
-    """Open action items of the user due by the end of this week, the overdue ones included."""
-    today = today or timezone.localdate()
+def action_item_bucket_q(bucket: str, *, today: dt.date) -> Q:
+    """Open action items' three separate lists: "overdue" (due before today), "week" (due from
+    today to this Sunday) and "later" (due after this Sunday)."""
     _, sunday = week_bounds(today)
-    return action_items_visible_to(user).open().filter(my_action_items_q(user), due_on__lte=sunday)
+    return {
+        "overdue": Q(due_on__lt=today),
+        "week": Q(due_on__gte=today, due_on__lte=sunday),
+        "later": Q(due_on__gt=sunday),
+    }[bucket]
+
+
+def my_open_action_items(
+    user, bucket: str, *, today: dt.date | None = None
+) -> QuerySet[ActionItem]:
+    """The user's open action items of one bucket of `action_item_bucket_q`."""
+    today = today or timezone.localdate()
+    return (
+        action_items_visible_to(user)
+        .open()
+        .filter(my_action_items_q(user), action_item_bucket_q(bucket, today=today))
+    )
+
+
+def my_action_items_due_this_week(user, *, today: dt.date | None = None) -> QuerySet[ActionItem]:
+    """Open action items of the user due from today to this Sunday (the overdue ones are apart)."""
+    return my_open_action_items(user, "week", today=today)
 
 
 def my_accounts_not_visited(
@@ -156,6 +177,7 @@ class MyDay:
     overdue_requirements: int
     action_items_this_week: int
     overdue_action_items: int
+    action_items_later: int
     not_visited: int
     not_visited_days: int = NOT_VISITED_DAYS
     sla_hours: int = DEFAULT_REQUIREMENT_SLA_HOURS
@@ -165,13 +187,13 @@ def my_day(user, *, today: dt.date | None = None, now: dt.datetime | None = None
     today = today or timezone.localdate()
     sla_hours = requirement_sla_hours()
     requirements = my_open_requirements(user)
-    actions = my_action_items_due_this_week(user, today=today)
     return MyDay(
         accounts=my_accounts(user).count(),
         open_requirements=requirements.count(),
         overdue_requirements=requirements.overdue(sla_hours=sla_hours, now=now).count(),
-        action_items_this_week=actions.count(),
-        overdue_action_items=actions.filter(due_on__lt=today).count(),
+        action_items_this_week=my_open_action_items(user, "week", today=today).count(),
+        overdue_action_items=my_open_action_items(user, "overdue", today=today).count(),
+        action_items_later=my_open_action_items(user, "later", today=today).count(),
         not_visited=my_accounts_not_visited(user, today=today).count(),
         sla_hours=sla_hours,
     )

@@ -28,6 +28,7 @@ from .models import (
     Sentiment,
     Visit,
     VisitType,
+    visit_date_error,
 )
 
 VISIT_COLUMNS = (
@@ -231,8 +232,9 @@ def parse_visit_row(
     are the ones the importing user may see, so anything else is unknown."""
     account = _account(row, accounts)
     visited_on = _date(row, "visited_on")
-    if visited_on > (today or timezone.localdate()):
-        raise RowRejected("visited_on", _("%(value)s is in the future") % {"value": visited_on})
+    error = visit_date_error(visited_on, today=today)
+    if error:
+        raise RowRejected("visited_on", error)
     return {
         "account": account,
         "visited_on": visited_on,

@@ -93,10 +93,11 @@ def test_my_open_requirements_and_action_items(csm, own, other):
         account=own.account, owner=csm, due_on=sunday + dt.timedelta(days=1)
     )
     due = set(selectors.my_action_items_due_this_week(csm, today=today))
-    assert due == {own.action_item, late}
-    assert later not in due
+    assert due == {own.action_item}  # the overdue one is in its own list
+    assert set(selectors.my_open_action_items(csm, "overdue", today=today)) == {late}
+    assert set(selectors.my_open_action_items(csm, "later", today=today)) == {later}
     services.complete_action_item(action_item=late)
-    assert set(selectors.my_action_items_due_this_week(csm, today=today)) == {own.action_item}
+    assert not selectors.my_open_action_items(csm, "overdue", today=today)
 
 
 def test_my_accounts_not_visited_in_60_days(csm, own):

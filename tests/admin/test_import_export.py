@@ -18,7 +18,7 @@ from accounts.models import Account, Contact
 from accounts.resources import AccountResource, ContactResource
 from accounts.services import import_accounts
 from tests import factories
-from visits.models import Requirement, Visit
+from visits.models import Requirement, Visit, business_today
 from visits.resources import RequirementResource, VisitResource
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,8 @@ def test_visits_and_requirements_import_years_of_history(csm, own):
     bad = f"{header}\n{own.account.external_id},2099-01-01,,csm_m,,,\n{own.account.external_id},04/03/2021,,csm_m,,,\n"
     messages = errors_of(VisitResource().import_data(csv_dataset(bad), dry_run=False, user=csm))
     assert messages == [
-        "line 2: visited_on: 2099-01-01 is in the future",
+        "line 2: visited_on: 2099-01-01 is in the future: a visit is dated today "
+        f"({business_today().isoformat()}) at the latest.",
         "line 3: visited_on: '04/03/2021' is not a date (YYYY-MM-DD)",
     ]
 

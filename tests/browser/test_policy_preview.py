@@ -69,3 +69,36 @@ def test_coo_previews_a_stricter_dag_threshold(page, live_server, screenshot_dir
     page.wait_for_selector("#account_form")
     assert MetricPolicy.objects.count() == versions
     assert AccountDailyStatus.objects.filter(day=demo).count() == stored
+
+
+def test_every_edit_is_carried_from_the_preview_to_the_save(page, live_server, demo):
+    """Green score, SLA hours, a weight and the reason survive the preview; the page says they
+    were not previewed."""
+    policy = MetricPolicy.objects.latest()
+    edits = {
+        "dag_min_apps": str(policy.dag_min_apps + 1),
+        "green_min_score": str(policy.green_min_score + 5),
+        "requirement_sla_hours": str(policy.requirement_sla_hours + 12),
+        "weight_recency": str(policy.weight_recency + 3),
+        "note": "Stricter DAG and a longer SLA",
+    }
+    login(page, live_server, "coo", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/admin/metrics/metricpolicy/{policy.pk}/change/")
+    for name, value in edits.items():
+        page.fill(f"#id_{name}", value)
+    page.click("#policy-preview")
+    page.wait_for_selector("#preview-totals")
+    not_previewed = page.inner_text("#preview-not-previewed")
+    for name in ("green_min_score", "requirement_sla_hours", "weight_recency", "note"):
+        label = str(MetricPolicy._meta.get_field(name).verbose_name)
+        assert label in not_previewed, (label, not_previewed)
+    assert str(MetricPolicy._meta.get_field("dag_min_apps").verbose_name) not in not_previewed
+
+    # Previewing again from the preview's own form keeps the carried edits too.
+    page.click("#preview-submit")
+    page.wait_for_selector("#preview-totals")
+    page.click("#preview-save")
+    page.wait_for_selector("#metricpolicy_form")
+    for name, value in edits.items():
+        assert page.input_value(f"#id_{name}") == value, name
+    assert MetricPolicy.objects.count() == 1

@@ -149,8 +149,8 @@ def test_overview_shows_the_stored_numbers_of_all_five_verticals(client, coo, sm
     assert manufacturing["deep_trend"][-3:] == [0, 0, 1]
     assert manufacturing["deep_change"] == 1
     assert cell_numbers(html, "deep_change") == [
-        "▲ +1 in 12 weeks"
-    ]  # only manufacturing has history
+        "▲ +1 in 2 weeks"
+    ]  # only manufacturing has history, stored 2 weeks back
     assert manufacturing["levels"] == {0: 0, 1: 1, 2: 1, 3: 1}
     # Gamma turned red; its recency earned nothing.
     red = manufacturing["turned_red"]
@@ -254,7 +254,7 @@ def test_account_page_shows_the_stored_status_and_its_components(client, coo, sm
     assert review["connectors"][0]["total_records"] == 500
     assert "QBR" in html and "Sync the MES" in html
     assert "overdue: no first response within the SLA" in html
-    assert f'href="/admin/visits/visit/add/?account={account.pk}"' in html
+    assert f'href="/admin/visits/visit/add/?account={account.pk}&amp;next=' in html
     usage = response.context["charts"]["usage"]
     assert usage["config"]["datasets"][0]["data"][-1] == 0
     assert len(usage["rows"]) == 90

@@ -227,10 +227,10 @@ def test_trends_are_cached_for_the_configured_time(
     account = factories.AccountFactory(vertical=manufacturing)
     status_row(account, DAY, is_dag=True)
     try:
-        with django_assert_num_queries(2):  # the policy id, then the counts
+        with django_assert_num_queries(3):  # the policy, the counts, the first feed day
             first = pipeline.trends(verticals=[manufacturing], day=DAY)["dag"]
         status_row(factories.AccountFactory(vertical=manufacturing), DAY, is_dag=True)
-        with django_assert_num_queries(1):  # the policy id only: the counts come from the cache
+        with django_assert_num_queries(1):  # the policy only: the rest comes from the cache
             second = pipeline.trends(verticals=[manufacturing], day=DAY)["dag"]
         assert second == first
         assert first[manufacturing.pk][-1] == 1

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to
 from config.limits import FREE_TEXT_MAX_LENGTH
 from verticals.selectors import people_visible_to
-from visits.models import Visit
+from visits.models import Visit, visit_date_error
 
 
 class VisibleAccountField(serializers.SlugRelatedField):
@@ -67,7 +66,10 @@ class VisitSerializer(serializers.ModelSerializer):
         help_text=_("What was discussed; at most %(n)d characters.") % {"n": FREE_TEXT_MAX_LENGTH},
     )
     visited_on = serializers.DateField(
-        required=False, help_text=_("Defaults to today (Asia/Shanghai); not in the future.")
+        required=False,
+        help_text=_(
+            "Defaults to today (Asia/Shanghai); not in the future, and at most 10 years back."
+        ),
     )
 
     class Meta:
@@ -88,6 +90,7 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "account_name", "author", "created_at"]
 
     def validate_visited_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError(_("A visit cannot be logged in the future."))
+        error = visit_date_error(value)
+        if error:
+            raise serializers.ValidationError(error)
         return value

@@ -3,11 +3,18 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from accounts.demo import DEMO_PASSWORD, GENERATED_ACCOUNTS, DemoBuilder, demo_present, reset_demo
+from accounts.demo import (
+    DEMO_DAYS,
+    DEMO_PASSWORD,
+    GENERATED_ACCOUNTS,
+    DemoBuilder,
+    demo_present,
+    reset_demo,
+)
 
 
 class Command(BaseCommand):
-    help = "Load a realistic demo: staffed verticals, the large customers, ~2,000 accounts, 90 days of feeds."
+    help = "Load a realistic demo: staffed verticals, the large customers, ~2,000 accounts, 110 days of feeds."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -30,7 +37,7 @@ class Command(BaseCommand):
             "people",
             "accounts",
             "contacts and account teams",
-            "90 days of usage feeds",
+            f"{DEMO_DAYS} days of usage feeds",
             "visits, requirements and action items",
         ]
         bar = tqdm(
