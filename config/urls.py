@@ -9,6 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
-    path("", include("verticals.urls")),
-    path("", include("visits.urls")),
+    path("", include("reports.urls")),
+    path("", include("reports.plan_urls")),
 ]

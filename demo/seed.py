@@ -20,12 +20,18 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts import list_cache
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    Contact,
+    ContactRole,
+    IntegrationProject,
+    Stage,
+)
 from metrics.models import App, AppUsage, Connector, ConnectorUsage
 from verticals.models import ROLE_GROUPS, Membership, Role, Vertical
 from visits.models import ActionItem, Requirement, RequirementStatus, Visit, VisitType
-
-from . import list_cache
-from .models import Account, AccountTeamMember, Contact, ContactRole, IntegrationProject, Stage
 
 DEMO_PASSWORD = "frontline-demo"
 DEMO_DAYS = 90

@@ -27,12 +27,15 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
 from accounts import list_cache
 from accounts.models import Account
+from core import locks
+
+# The business day lives in core.days; these names stay importable from here for callers.
+from core.days import BUSINESS_TZ, business_today, end_of_day, last_complete_day  # noqa: F401
 from visits.models import Requirement, RequirementStatus, Visit
 
 from .models import (
@@ -44,23 +47,6 @@ from .models import (
     ConnectorUsage,
     MetricPolicy,
 )
-
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def business_today() -> dt.date:
-    """Today's date where the business runs (feeds are dated in Asia/Shanghai)."""
-    return dt.datetime.now(BUSINESS_TZ).date()
-
-
-def last_complete_day() -> dt.date:
-    """Yesterday in Asia/Shanghai: the last day whose feeds are complete, shown by default."""
-    return business_today() - dt.timedelta(days=1)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """The instant `day` ends in Asia/Shanghai (midnight starting the next day), timezone-aware."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=BUSINESS_TZ)
 
 
 def window_start(day: dt.date, policy) -> dt.date:
@@ -434,8 +420,8 @@ def recompute(
     return written
 
 
-# Advisory-lock namespace of "recomputing this day" (any 32-bit constant of ours).
-_DAY_LOCK_NAMESPACE = 0x46_4C_44  # "FLD"
+# Advisory-lock namespace of "recomputing this day" (core.locks holds every namespace).
+_DAY_LOCK_NAMESPACE = locks.DAY_RECOMPUTE
 
 
 @contextmanager

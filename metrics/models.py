@@ -248,7 +248,7 @@ class MetricPolicy(models.Model):
         _("requirement first-response SLA (hours)"), default=24, validators=[MinValueValidator(1)]
     )
 
-    # The executive's visit plan (visits.planner): the points each reason can give a
+    # The executive's visit plan (reports.planner): the points each reason can give a
     # visit; the defaults add up to 100 so a score reads as "out of 100".
     plan_weight_red = models.PositiveSmallIntegerField(
         _("visit plan: health red (half for yellow or falling health)"), default=20
@@ -412,7 +412,7 @@ class AccountDailyStatus(models.Model):
         on_delete=models.CASCADE,
         db_constraint=False,
         db_index=False,
-        # Lists join one day's status to each account (accounts.api.views.with_health).
+        # Lists join one day's status to each account (metrics.api.accounts.views.with_health).
         related_name="daily_statuses",
     )
     day = models.DateField(_("date"))

@@ -26,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from .models import AccountDailyStatus, IntegrationLevel
+from .models import AccountDailyStatus, IntegrationLevel, MetricPolicy
 
 # The two criteria of level 3, as DESIGN.md names them in `next_level.missing`.
 DAG_RATE = "dag_rate"
@@ -115,3 +115,9 @@ def near_deep_counts_by_vertical(*, accounts_qs: QuerySet, day: dt.date) -> dict
         .annotate(n=Count("account_id"))
     )
     return {row["account__vertical__code"]: row["n"] for row in rows}
+
+
+def policy_requirement_sla_hours() -> int | None:
+    """The current metric policy's requirement SLA in hours (None without a policy)."""
+    policy = MetricPolicy.objects.order_by("-id").only("requirement_sla_hours").first()
+    return None if policy is None else policy.requirement_sla_hours

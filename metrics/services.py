@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from config.csv_import import ImportFileError, ImportReport, RowError, RowRejected
+from core.csv_import import ImportFileError, ImportReport, RowError, RowRejected
 
 from . import compute
 from .models import (
@@ -135,7 +135,7 @@ def import_app_usage_csv(
     """Load an app-usage CSV file (what `import_usage` runs): `import_app_usage` on a fast reader.
 
     Same checks, messages and editor line numbers as reading the file with
-    config.csv_import.read_csv_rows. Progress bars: `wrap` may wrap the row iterator (rows read
+    core.csv_import.read_csv_rows. Progress bars: `wrap` may wrap the row iterator (rows read
     in Python), `wrap_chunks` the iterator of the file's byte chunks sent to PostgreSQL's COPY.
     """
     return _import_feed_csv(
@@ -268,7 +268,7 @@ class _RowParser:
         self.at_values = tuple(header.index(name) for name in feed.value_fields)
 
     def csv_dict(self, values: list[str]) -> dict:
-        """The row as config.csv_import.read_csv_rows gives it: stripped, None when missing, extras kept."""
+        """The row as core.csv_import.read_csv_rows gives it: stripped, None when missing, extras kept."""
         row: dict = {
             name: (values[i].strip() if i < len(values) else None)
             for i, name in enumerate(self.header)
@@ -472,7 +472,7 @@ def _register_code(feed: _Feed, code: str, report: ImportReport) -> int:
 
 
 class _CsvFeedFile:
-    """A feed CSV read as (editor line, list of values), with config.csv_import.read_csv_rows' checks.
+    """A feed CSV read as (editor line, list of values), with core.csv_import.read_csv_rows' checks.
 
     Lists instead of dicts: building a dict per row costs more than the whole
     rest of the fast path on a million rows. Same file errors, header check,

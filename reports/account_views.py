@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import accounts_visible_to
 from metrics.models import IntegrationLevel
-from verticals import pipeline
-from verticals.charts import chart, day_labels
-from verticals.views import chosen_day, labelled_next_level
-
-from .selectors import accounts_visible_to
+from reports import pipeline
+from reports.charts import chart, day_labels
+from reports.views import chosen_day, labelled_next_level
 
 DAG_COLOR = "#1a7f5a"
 NOT_DAG_COLOR = "#b8c2cc"

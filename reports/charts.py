@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import get_language
 
-from .models import Vertical
+from verticals.models import Vertical
 
 
 def display_name(obj: Vertical | object) -> str:

@@ -41,9 +41,8 @@ from accounts.selectors import accounts_visible_to
 from metrics.models import AccountDailyStatus, HealthColor
 from metrics.selectors import near_deep_accounts
 from verticals.models import Membership, Role
-
-from .models import ActionItem, DigestDelivery, DigestStatus, Requirement
-from .selectors import (
+from visits.models import ActionItem, DigestDelivery, DigestStatus, Requirement
+from visits.selectors import (
     action_items_visible_to,
     my_accounts_q,
     my_action_items_q,

@@ -39,10 +39,9 @@ from metrics.models import (
     MetricPolicy,
 )
 from metrics.status import status_components, status_next_level
+from verticals.models import VERTICAL_ROLES, WORKING_ROLES, Membership, Role, Vertical
+from verticals.selectors import is_coo, verticals_visible_to
 from visits.models import Requirement, Visit
-
-from .models import VERTICAL_ROLES, WORKING_ROLES, Membership, Role, Vertical
-from .selectors import is_coo, verticals_visible_to
 
 # Median first-response time looks back this many days from the day (inclusive).
 RESPONSE_LOOKBACK_DAYS = 90

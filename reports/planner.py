@@ -35,8 +35,7 @@ from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
 from metrics.selectors import DAG_RATE, near_deep_accounts
 from verticals.models import Membership, Role
-
-from .models import Requirement, Visit, VisitType
+from visits.models import Requirement, Visit, VisitType
 
 # "Over the last 4 weeks": the status on the day is compared with the one this many days before.
 TREND_DAYS = 28

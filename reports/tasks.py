@@ -1,4 +1,4 @@
-"""Celery tasks of visits: thin wrappers around visits.digest (the weekly digest)."""
+"""Celery tasks of visits: thin wrappers around reports.digest (the weekly digest)."""
 
 from __future__ import annotations
 

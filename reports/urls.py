@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import account_detail
+from reports.account_views import account_detail
 
 from . import views
 

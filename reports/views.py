@@ -1,6 +1,6 @@
 """The COO's pipeline pages: the five verticals side by side, and one vertical with its accounts.
 
-Thin views: parse the day and filters, ask `verticals.pipeline` (scoped by
+Thin views: parse the day and filters, ask `reports.pipeline` (scoped by
 `pipeline_verticals_for`, itself built on the scoping selectors), shape the
 charts, render. Anonymous people go to the admin login; people who review no
 pipeline (a CSM, an API client) get 403; a lead asking for another
@@ -27,10 +27,10 @@ from accounts.selectors import accounts_visible_to
 from metrics.models import HealthColor, IntegrationLevel
 from metrics.rules import LEVEL_NAMES
 from metrics.status import status_next_level
+from verticals.models import Role, Vertical
 
 from . import pipeline
 from .charts import chart, day_labels, display_name
-from .models import Role, Vertical
 
 ACCOUNTS_PER_PAGE = 25
 

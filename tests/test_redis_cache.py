@@ -1,4 +1,4 @@
-"""config.redis_cache: Django's Redis cache with one client per pool, on the real Redis (CI)."""
+"""core.redis_cache: Django's Redis cache with one client per pool, on the real Redis (CI)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from config.redis_cache import RedisCache
+from core.redis_cache import RedisCache
 
 BROKER_URL = os.environ.get("FRONTLINE_TEST_BROKER_URL", "")
 

@@ -8,11 +8,19 @@ from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
-from accounts.selectors import accounts_visible_to, contacts_visible_to
-
 from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
 
 USER_LABEL = "auth.user"
+
+# Choice lists of models from apps above this one, scoped by those apps' own selectors:
+# "app_label.model" -> function(user) -> queryset. Each app registers its models from its
+# AppConfig.ready() (accounts: accounts.account, accounts.contact), so verticals imports none.
+CHOICE_SCOPES: dict = {}
+
+
+def register_choice_scope(label: str, visible_to) -> None:
+    """Scope every admin choice list of the model `label` with `visible_to(user)`."""
+    CHOICE_SCOPES[label] = visible_to
 
 
 class VerticalScopedAdmin:
@@ -32,10 +40,8 @@ class VerticalScopedAdmin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = db_field.related_model
         label = model._meta.label_lower
-        if label == "accounts.account":
-            kwargs["queryset"] = accounts_visible_to(request.user)
-        elif label == "accounts.contact":
-            kwargs["queryset"] = contacts_visible_to(request.user)
+        if label in CHOICE_SCOPES:
+            kwargs["queryset"] = CHOICE_SCOPES[label](request.user)
         elif label == "verticals.vertical":
             kwargs["queryset"] = verticals_visible_to(request.user)
         elif label == USER_LABEL:
@@ -44,8 +50,8 @@ class VerticalScopedAdmin:
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         label = db_field.related_model._meta.label_lower
-        if label == "accounts.contact":
-            kwargs["queryset"] = contacts_visible_to(request.user)
+        if label in CHOICE_SCOPES:
+            kwargs["queryset"] = CHOICE_SCOPES[label](request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from config.csv_import import RowRejected, require
+from core.csv_import import RowRejected, require
 
 from .models import (
     ActionItem,

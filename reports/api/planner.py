@@ -1,4 +1,4 @@
-"""`GET /api/v1/visit-plan/`: the executive's visit plan over REST (the ranking is visits.planner)."""
+"""`GET /api/v1/visit-plan/`: the executive's visit plan over REST (the ranking is reports.planner)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from verticals.api.errors import READ_ERRORS, InvalidParameter
-from verticals.api.params import date_param
+from core.api.errors import READ_ERRORS, InvalidParameter
+from core.api.params import date_param
+from reports import planner
 from verticals.selectors import verticals_visible_to
-from visits import planner
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
@@ -127,5 +127,5 @@ class VisitPlanView(APIView):
         return Response(VisitPlanEntrySerializer(entries[:limit], many=True).data)
 
 
-# Mounted under /api/v1/ by config/api_urls.py (`path("", include("visits.api.planner"))`).
+# Mounted under /api/v1/ by config/api_urls.py (`path("", include("reports.api.planner"))`).
 urlpatterns = [path("visit-plan/", VisitPlanView.as_view(), name="api-visit-plan")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from verticals.pipeline import pipeline_verticals_for
+from reports.pipeline import pipeline_verticals_for
 
 register = template.Library()
 

@@ -114,7 +114,7 @@ def test_read_only_tokens_are_refused_on_every_write(csm, url, body):
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
         "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-        "EXCEPTION_HANDLER": "verticals.api.errors.api_exception_handler",
+        "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     }
 )
 def test_throttling_is_per_token(csm):

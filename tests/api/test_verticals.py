@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from reports.pipeline import default_day
 from tests import factories
 from tests.api.conftest import DAY, make_status, token_client
-from verticals.pipeline import default_day
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from metrics.models import AccountDailyStatus, MetricPolicy
+from reports import digest
+from reports.tasks import send_weekly_digests
 from tests import factories
-from visits import digest
 from visits.models import DigestDelivery, DigestStatus
-from visits.tasks import send_weekly_digests
 
 pytestmark = pytest.mark.django_db
 

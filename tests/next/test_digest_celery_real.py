@@ -14,10 +14,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from reports.tasks import send_weekly_digests
 from tests import factories
 from tests.real_celery import requires_broker, running_worker, wait_for
 from visits.models import DigestDelivery, DigestStatus
-from visits.tasks import send_weekly_digests
 
 WEEK = "2026-W46"
 

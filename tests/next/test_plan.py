@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import AccountDailyStatus, MetricPolicy
+from reports import planner
 from tests import factories
-from visits import planner
 from visits.models import VisitType
 
 pytestmark = pytest.mark.django_db

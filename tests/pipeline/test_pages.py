@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Stage
+from reports import pipeline
 from tests import factories
 from tests.pipeline.data import at, status_row
-from verticals import pipeline
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The pipeline numbers (verticals.pipeline) against a small, known set of stored metrics."""
+"""The pipeline numbers (reports.pipeline) against a small, known set of stored metrics."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 
 from accounts.models import Stage
 from metrics.models import MetricPolicy
+from reports import pipeline
 from tests import factories
 from tests.pipeline.data import at, status_row
-from verticals import pipeline
 from verticals.models import Vertical
 from visits.models import RequirementStatus
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from accounts.demo import DEMO_PASSWORD, GENERATED_ACCOUNTS, DemoBuilder, demo_present, reset_demo
+from demo.seed import DEMO_PASSWORD, GENERATED_ACCOUNTS, DemoBuilder, demo_present, reset_demo
 
 
 class Command(BaseCommand):

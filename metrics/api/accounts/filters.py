@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Account, SizeTier, Stage, size_tier_filter
+from core.api.params import StrictFilterSet, date_param
+from core.days import last_complete_day as default_day
 from metrics.models import AccountDailyStatus, HealthColor, IntegrationLevel
-from verticals.api.params import StrictFilterSet, date_param
 from verticals.models import Vertical
-from verticals.pipeline import default_day
 
 
 @extend_schema_field({"type": "integer", "enum": IntegrationLevel.values})

@@ -22,7 +22,7 @@ class HealthSummarySerializer(serializers.Serializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    """An account; the queryset carries `health_*` annotations (see accounts.api.views)."""
+    """An account; the queryset carries `health_*` annotations (see metrics.api.accounts.views)."""
 
     vertical = serializers.SlugRelatedField(slug_field="code", read_only=True)
     owner_csm = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)

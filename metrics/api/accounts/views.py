@@ -27,11 +27,11 @@ from rest_framework.response import Response
 from accounts import list_cache
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
+from core.api.errors import READ_ERRORS, READ_ONE_ERRORS, NotFoundError
+from core.api.pagination import KeysetPagination
+from core.api.params import date_param, date_parameter, is_clean_path_value
+from core.days import last_complete_day as default_day
 from metrics.models import AccountDailyStatus
-from verticals.api.errors import READ_ERRORS, READ_ONE_ERRORS, NotFoundError
-from verticals.api.pagination import KeysetPagination
-from verticals.api.params import date_param, date_parameter, is_clean_path_value
-from verticals.pipeline import default_day
 from verticals.selectors import visible_vertical_ids
 
 from .filters import AccountFilter, has_health_filter, health_day_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from visits import digest
+from reports import digest
 from visits.models import DigestDelivery
 
 
