@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from reports.pipeline import default_day
 from tests.browser.conftest import login
-from tests.pipeline.data import realistic_data_set
+from tests.reports.data import realistic_data_set
 
 pytestmark = [
     pytest.mark.browser,

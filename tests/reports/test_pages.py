@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Stage
 from reports import pipeline
 from tests import factories
-from tests.pipeline.data import at, status_row
+from tests.reports.data import at, status_row
 
 pytestmark = pytest.mark.django_db
 

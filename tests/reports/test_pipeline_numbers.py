@@ -10,7 +10,7 @@ from accounts.models import Stage
 from metrics.models import MetricPolicy
 from reports import pipeline
 from tests import factories
-from tests.pipeline.data import at, status_row
+from tests.reports.data import at, status_row
 from verticals.models import Vertical
 from visits.models import RequirementStatus
 
