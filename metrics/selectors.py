@@ -15,7 +15,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     ExpressionWrapper,
     F,
     FloatField,
@@ -100,21 +99,6 @@ def near_deep_accounts(*, accounts_qs: QuerySet, day: dt.date) -> QuerySet[Accou
         .order_by("-closeness", "account__name", "account_id")
     )
     return rows
-
-
-def near_deep_counts_by_vertical(*, accounts_qs: QuerySet, day: dt.date) -> dict[str, int]:
-    """How many near-deep accounts each vertical has on `day`, by vertical code.
-
-    Verticals with none are absent from the dict (read a missing code as 0).
-    """
-    rows = (
-        near_deep_accounts(accounts_qs=accounts_qs, day=day)
-        .select_related(None)
-        .order_by()
-        .values("account__vertical__code")
-        .annotate(n=Count("account_id"))
-    )
-    return {row["account__vertical__code"]: row["n"] for row in rows}
 
 
 def policy_requirement_sla_hours() -> int | None:

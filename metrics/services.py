@@ -1160,12 +1160,3 @@ def run_pending_recompute(*, pending_id: int) -> int | None:
         raise
     PendingRecompute.objects.filter(id=pending_id).delete()
     return written
-
-
-def run_all_pending_recomputes() -> int:
-    """Run every pending recompute here and now (in-process); status rows written."""
-    written = 0
-    split_pending_recomputes()
-    for pending_id in pending_to_dispatch():
-        written += run_pending_recompute(pending_id=pending_id) or 0
-    return written

@@ -291,11 +291,6 @@ def trends(
     }
 
 
-def integration_levels(*, verticals: Iterable[Vertical], day: dt.date) -> dict[int, dict[int, int]]:
-    """Accounts at each deep-integration level (0 none … 3 deep) on `day`, per vertical id."""
-    return {vid: counts["levels"] for vid, counts in _day_counts(_ids(verticals), day).items()}
-
-
 def _turned_red(ids: list[int], day: dt.date) -> QuerySet[AccountDailyStatus]:
     earlier = AccountDailyStatus.objects.filter(
         account_id=OuterRef("account_id"),

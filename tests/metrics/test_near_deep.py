@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
 from accounts.models import Account
 from metrics.models import AccountDailyStatus, MetricPolicy
-from metrics.selectors import near_deep_accounts, near_deep_counts_by_vertical
+from metrics.selectors import near_deep_accounts
 from tests import factories
 
 DAY = dt.date(2026, 11, 20)
@@ -101,7 +102,8 @@ def test_counts_by_vertical():
         status(factories.AccountFactory(), dag_rate=0.3 + i * 0.01)
     status(factories.AccountFactory(vertical=retail), analytics_days=1)
     status(factories.AccountFactory(vertical=retail), dag_rate=0.1, analytics_days=1)  # two short
-    counts = near_deep_counts_by_vertical(accounts_qs=Account.objects.all(), day=DAY)
+    rows = near_deep_accounts(accounts_qs=Account.objects.all(), day=DAY)
+    counts = Counter(r.account.vertical.code for r in rows)
     assert counts == {"manufacturing": 3, "consumer_retail": 1}
 
 
