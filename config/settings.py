@@ -1,7 +1,7 @@
 """Frontline settings: one module, every value read from the environment.
 
-Development and production differ only by environment variables (DESIGN.md's
-configuration table), never by a second settings tree.
+Development and production differ only by environment variables (docs/production.md shows
+them), never by a second settings tree.
 """
 
 from __future__ import annotations

@@ -184,14 +184,14 @@ class AccountDayUsage(models.Model):
 
 
 class MetricPolicy(models.Model):
-    """The metric definitions (DESIGN.md) and health weights.
+    """The metric definitions (docs/metrics.md) and health weights.
 
     Append-only: every edit saves a new row, so the table is the policy's
     history and each computed status names the version that produced it. The
     current policy is the newest row.
     """
 
-    # Metric definitions (DESIGN.md's table).
+    # Metric definitions (docs/metrics.md's table).
     window_days = models.PositiveSmallIntegerField(
         _("window (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
@@ -319,7 +319,7 @@ class MetricPolicy(models.Model):
             else str(_("Policy"))
         )
 
-    # The settings DESIGN.md names, in its order; the what-if API accepts exactly these.
+    # The settings docs/metrics.md names, in its order; the what-if API accepts exactly these.
     DEFINITION_FIELDS = (
         "window_days",
         "dag_min_minutes",

@@ -2,7 +2,7 @@
 
 Near-deep accounts are the shortest path to more deep-integration customers:
 at level 2 (integrated) on a day and missing exactly one of level 3's two
-criteria (DESIGN.md "Next level"). They are found in one SQL statement over
+criteria (docs/metrics.md, "Next level"). They are found in one SQL statement over
 `AccountDailyStatus` joined to the policy version stored on each row, so the
 thresholds are the ones that computed the row, never a literal.
 """
@@ -27,7 +27,7 @@ from django.db.models.functions import Cast
 
 from .models import AccountDailyStatus, IntegrationLevel, MetricPolicy
 
-# The two criteria of level 3, as DESIGN.md names them in `next_level.missing`.
+# The two criteria of level 3, as docs/metrics.md names them in `next_level.missing`.
 DAG_RATE = "dag_rate"
 ANALYTICS_DAYS = "analytics_days"
 

@@ -10,7 +10,7 @@ What a person's digest holds, for the ISO week W (Monday to Sunday):
 CSM's are the ones they own or serve on the team (visits.selectors'
 "mine"), always within what they may see.
 
-Delivery follows STYLE.md: `prepare_week` writes one `DigestDelivery` row per
+Delivery is at-least-once and idempotent: `prepare_week` writes one `DigestDelivery` row per
 (person, week), rendered in the person's language; `send_delivery` sends one
 row by id, moving it ready → sending → sent. A row that is sending or sent is
 never sent again, so a re-run, a retried task or a second beat tick sends

@@ -1,7 +1,7 @@
 """The pipeline numbers of the COO's review: one vertical, or all of them at once.
 
 Every function here answers for a *day* (a business day in Asia/Shanghai,
-DESIGN.md) and reads the stored status (`metrics.models.AccountDailyStatus`),
+docs/metrics.md) and reads the stored status (`metrics.models.AccountDailyStatus`),
 never the raw feeds, so the numbers on the pages and in the API are the ones
 the metrics engine computed. Each function runs a fixed number of queries
 whatever the number of accounts: the counts are grouped by vertical in the
