@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Max
 
 from accounts.models import Account
 from bench.common import (
@@ -39,7 +38,7 @@ from bench.common import (
     log,
     make_accounts,
 )
-from metrics import compute, rules
+from metrics import compute
 from metrics.models import (
     AccountDailyStatus,
     App,
@@ -48,6 +47,7 @@ from metrics.models import (
     MetricPolicy,
     PendingRecompute,
 )
+from tests.metrics import reference
 from visits.models import Requirement, Visit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,98 +217,50 @@ def bare_aggregate(*, first: dt.date, last: dt.date) -> float:
 
 
 def naive_loop(*, day: dt.date, account_ids: list[int]) -> float:
-    """What a per-account ORM loop would do: read the window, compute in Python, save. Seconds for the sample."""
+    """What a per-account ORM loop would do: read the window, compute in Python, save. Seconds for the sample.
+
+    The Python is the test suite's plain reference of the metric definitions
+    (tests/metrics/reference.py), fed one account's rows at a time.
+    """
     policy = MetricPolicy.objects.latest()
     first = compute.window_start(day, policy)
-    analytics = set(App.objects.filter(category="analytics").values_list("id", flat=True))
+    eod = compute.end_of_day(day)
     with Timer() as timer:
         for account_id in account_ids:
-            by_day: dict[dt.date, list[tuple[int, int]]] = {}
-            for usage_day, app_id, minutes in AppUsage.objects.filter(
-                account_id=account_id, day__range=(first, day)
-            ).values_list("day", "app_id", "minutes"):
-                by_day.setdefault(usage_day, []).append((app_id, minutes))
-
-            def stats(rows):
-                minutes = sum(m for _, m in rows)
-                return minutes, sum(1 for _, m in rows if m > 0)
-
-            dag_days = sum(
-                1
-                for rows in by_day.values()
-                if rules.is_dag(minutes=stats(rows)[0], apps_used=stats(rows)[1], policy=policy)
-            )
-            analytics_days = sum(
-                1 for rows in by_day.values() if any(a in analytics and m > 0 for a, m in rows)
-            )
-            max_apps = max((stats(rows)[1] for rows in by_day.values()), default=0)
-            connectors = list(
-                ConnectorUsage.objects.filter(
+            app_rows = [
+                reference.AppRow(account_id, usage_day, code, category, minutes)
+                for usage_day, code, category, minutes in AppUsage.objects.filter(
                     account_id=account_id, day__range=(first, day)
-                ).values_list("connector_id", "records")
-            )
-            connector_count = len({c for c, r in connectors if r > 0})
-            records = sum(r for _, r in connectors)
-            dag_rate = dag_days / policy.window_days
-            level = rules.deep_integration_level(
-                connectors=connector_count,
-                records=records,
-                dag_rate=dag_rate,
-                analytics_days=analytics_days,
-                policy=policy,
-            )
-            last_visit = Visit.objects.filter(account_id=account_id, visited_on__lte=day).aggregate(
-                last=Max("visited_on")
-            )["last"]
-            since = (day - last_visit).days if last_visit else None
-            eod = compute.end_of_day(day)
-            overdue = (
-                Requirement.objects.filter(
-                    account_id=account_id,
-                    raised_at__lte=eod - dt.timedelta(hours=policy.requirement_sla_hours),
+                ).values_list("day", "app__code", "app__category", "minutes")
+            ]
+            connector_rows = [
+                reference.ConnectorRow(account_id, usage_day, code, records)
+                for usage_day, code, records in ConnectorUsage.objects.filter(
+                    account_id=account_id, day__range=(first, day)
+                ).values_list("day", "connector__code", "records")
+            ]
+            visits = list(
+                Visit.objects.filter(account_id=account_id, visited_on__lte=day).values_list(
+                    "account_id", "visited_on"
                 )
-                .exclude(status="declined")
-                .exclude(first_response_at__lte=eod)
-                .exclude(resolved_at__lte=eod)
-                .count()
             )
-            points = rules.health_points(
-                dag_rate=dag_rate,
-                level=level,
-                max_apps_used=max_apps,
-                days_since_visit=since,
-                overdue_requirements=overdue,
-                policy=policy,
-            )
-            score = rules.score_from_points(points)
-            today_minutes, today_apps = stats(by_day.get(day, []))
-            AccountDailyStatus.objects.update_or_create(
+            requirements = [
+                reference.RequirementRow(account_id, *row)
+                for row in Requirement.objects.filter(
+                    account_id=account_id, raised_at__lte=eod
+                ).values_list("raised_at", "first_response_at", "resolved_at", "status")
+            ]
+            values = reference.status(
                 account_id=account_id,
                 day=day,
-                defaults={
-                    "policy": policy,
-                    "minutes": today_minutes,
-                    "apps_used": today_apps,
-                    "is_dag": rules.is_dag(
-                        minutes=today_minutes, apps_used=today_apps, policy=policy
-                    ),
-                    "dag_days": dag_days,
-                    "dag_rate": dag_rate,
-                    "connectors": connector_count,
-                    "records": records,
-                    "analytics_days": analytics_days,
-                    "max_apps_used": max_apps,
-                    "deep_integration_level": level,
-                    "days_since_visit": since,
-                    "overdue_requirements": overdue,
-                    "points_dag_rate": points["dag_rate"],
-                    "points_integration": points["integration"],
-                    "points_breadth": points["breadth"],
-                    "points_recency": points["recency"],
-                    "points_requirements": points["requirements"],
-                    "score": score,
-                    "color": rules.color_for(score, policy),
-                },
+                policy=policy,
+                app_rows=app_rows,
+                connector_rows=connector_rows,
+                visits=visits,
+                requirements=requirements,
+            )
+            AccountDailyStatus.objects.update_or_create(
+                account_id=account_id, day=day, defaults={"policy": policy, **values}
             )
     return timer.seconds
 
