@@ -1,4 +1,4 @@
-"""Pages of visits, included at the site root by config/urls.py."""
+"""The visit planner page, included at the site root by config/urls.py."""
 
 from django.urls import path
 

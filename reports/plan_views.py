@@ -1,4 +1,4 @@
-"""Pages of visits: the executive's visit planner (/plan/)."""
+"""Pages of reports: the executive's visit planner (/plan/)."""
 
 from __future__ import annotations
 

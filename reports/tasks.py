@@ -1,10 +1,12 @@
-"""Celery tasks of visits: thin wrappers around reports.digest (the weekly digest)."""
+"""Celery tasks of reports: thin wrappers around reports.digest (the weekly digest)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from . import digest
+
+# The names stay "visits.tasks.…": the beat schedule row and queued messages refer to them.
 
 
 @shared_task(name="visits.tasks.send_weekly_digests")
