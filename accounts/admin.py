@@ -1,18 +1,13 @@
-"""Accounts in the admin: scoped to the user's verticals, audited, importable, with "log a visit"."""
+"""Accounts in the admin: scoped to the user's verticals, audited, importable.
 
-import datetime as dt
+visits.admin re-registers AccountAdmin with the last visit, "mine" and "log a visit".
+"""
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, person_name
-from visits.models import Visit
-from visits.selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
 from .history import account_history
 from .models import (
@@ -62,38 +57,6 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MyAccountsFilter(admin.SimpleListFilter):
-    """Accounts I own as CSM or serve on the account team ("mine")."""
-
-    title = _("whose")
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("My accounts"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(my_accounts_q(request.user))
-        return queryset
-
-
-class NotVisitedFilter(admin.SimpleListFilter):
-    title = _("last visit")
-    parameter_name = "not_visited"
-
-    def lookups(self, request, model_admin):
-        return [
-            (str(NOT_VISITED_DAYS), _("Not visited in %(n)d days") % {"n": NOT_VISITED_DAYS}),
-            ("30", _("Not visited in %(n)d days") % {"n": 30}),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("30", str(NOT_VISITED_DAYS)):
-            cutoff = timezone.localdate() - dt.timedelta(days=int(self.value()))
-            return queryset.filter(not_visited_since_q(cutoff))
-        return queryset
-
-
 class ContactInline(VerticalScopedAdmin, admin.TabularInline):
     model = Contact
     extra = 0
@@ -126,12 +89,9 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         "headcount",
         "region_name",
         "owner_name",
-        "last_visit",
         "renewal_date",
     ]
     list_filter = [
-        MyAccountsFilter,
-        NotVisitedFilter,
         ("vertical", admin.RelatedOnlyFieldListFilter),
         "stage",
         SizeTierFilter,
@@ -160,14 +120,6 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
         ),
     ]
 
-    def get_queryset(self, request):
-        last = Visit.objects.filter(account=OuterRef("pk")).order_by("-visited_on")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
-        )
-
     @admin.display(description=_("owner CSM"), ordering="owner_csm__first_name")
     def owner_name(self, obj):
         return person_name(obj.owner_csm) if obj.owner_csm_id else "-"
@@ -175,30 +127,6 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
     @admin.display(description=_("region"), ordering="region")
     def region_name(self, obj):
         return obj.region_label
-
-    @admin.display(description=_("last visit"), ordering="last_visited_on")
-    def last_visit(self, obj):
-        if obj.last_visited_on is None:
-            return format_html('<span class="frontline-stale">{}</span>', _("never"))
-        stale = (timezone.localdate() - obj.last_visited_on).days > NOT_VISITED_DAYS
-        return format_html(
-            '<span class="{}">{}</span>',
-            "frontline-stale" if stale else "",
-            obj.last_visited_on.isoformat(),
-        )
-
-    def get_list_display(self, request):
-        display = list(super().get_list_display(request))
-        if request.user.has_perm("visits.add_visit"):
-            display.append("log_visit_link")
-        return display
-
-    @admin.display(description=_("visit"))
-    def log_visit_link(self, obj):
-        url = reverse("admin:visits_visit_add")
-        return format_html(
-            '<a class="addlink" href="{}?account={}">{}</a>', url, obj.pk, _("Log a visit")
-        )
 
     def get_deleted_objects(self, objs, request):
         # An account with feed rows or history is closed, never cascaded away (everyone,
@@ -217,13 +145,6 @@ class AccountAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmi
                     % {"account": account, "what": ", ".join(history[account.pk])}
                 )
         return deleted, model_count, perms_needed, protected
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_log_visit": request.user.has_perm("visits.add_visit"),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Contact)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 
-from config.csv_import import ImportFileError, RowRejected, require
+from core.csv_import import ImportFileError, RowRejected, require
 from verticals.selectors import people_visible_to, verticals_visible_to
 
 from .models import Account, Contact, ContactRole, Stage
@@ -84,7 +84,7 @@ class RowRulesResource(resources.ModelResource):
         self.user = kwargs.get("user")
         missing = [c for c in self.columns if c not in (dataset.headers or [])]
         if missing:
-            # The same words as the import commands (config.csv_import.read_csv_rows).
+            # The same words as the import commands (core.csv_import.read_csv_rows).
             raise ImportFileError(
                 _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
                 % {"missing": ", ".join(missing), "expected": ",".join(self.columns)}

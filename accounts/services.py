@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from config.csv_import import ImportReport, RowError, RowRejected, parse_non_negative_int, require
+from core.csv_import import ImportReport, RowError, RowRejected, parse_non_negative_int, require
 from verticals.models import Vertical
 
 from . import list_cache

@@ -45,7 +45,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from metrics.models import MetricPolicy  # noqa: E402
-from verticals import pipeline  # noqa: E402
+from reports import pipeline  # noqa: E402
 from verticals.models import Membership, Role  # noqa: E402
 
 PREFIX = "bench-"

@@ -29,78 +29,31 @@ import time
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Max
 
 from accounts.models import Account
-from metrics import compute, rules
+from bench.common import (
+    Timer,
+    execute,
+    generate_connectors_visits_requirements,
+    log,
+    make_accounts,
+)
+from metrics import compute
 from metrics.models import (
     AccountDailyStatus,
     App,
     AppUsage,
-    Connector,
     ConnectorUsage,
     MetricPolicy,
     PendingRecompute,
 )
-from verticals.models import Vertical
+from tests.metrics import reference
 from visits.models import Requirement, Visit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-class Timer:
-    def __enter__(self):
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.started
-
-
-def execute(sql: str, params=None):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
-
-
 # --- Data ---------------------------------------------------------------------------------------
-
-
-def make_accounts(count: int) -> tuple[int, int]:
-    """`count` accounts with external ids bench-000001…, inserted by one generate_series statement."""
-    vertical_id = Vertical.objects.order_by("id").values_list("id", flat=True).first()
-    fields = {f.column: f for f in Account._meta.concrete_fields if not f.primary_key}
-    expressions = {
-        "external_id": "'bench-' || lpad(g::text, 6, '0')",
-        "name": "'Bench enterprise ' || g",
-        "local_name": "'基准企业' || g",
-        "vertical_id": str(int(vertical_id)),
-        "headcount": "1000 + (g * 37) %% 200000",
-        "region": "'East China'",
-        "stage": "'adopting'",
-        "created_at": "now()",
-        "updated_at": "now()",
-    }
-    columns, values, params = [], [], []
-    for column, field in fields.items():
-        if column in expressions:
-            columns.append(column)
-            values.append(expressions[column])
-        elif not field.null:
-            columns.append(column)
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.get_default(), connection))
-    sql = (
-        f"INSERT INTO {Account._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM generate_series(1, %s) g"
-    )
-    execute(sql, [*params, count])
-    low, high = execute(f"SELECT min(id), max(id) FROM {Account._meta.db_table}")  # noqa: S608
-    return low, high
 
 
 def minutes_sql(account: str, day_number: str, app_rank: str) -> str:
@@ -170,40 +123,6 @@ def generate_window(*, first: dt.date, last: dt.date, ids: tuple[int, int], apps
     execute(f"ALTER TABLE {table} ADD CONSTRAINT {pk} PRIMARY KEY (account_id, day, app_id)")
     execute(day_index)
     return execute(f"SELECT count(*) FROM {table}")[0]  # noqa: S608
-
-
-def generate_connectors_visits_requirements(*, first: dt.date, last: dt.date, ids: tuple[int, int]):
-    """Connector feed (1 in 4 accounts one connector, 1 in 8 a second), visits and requirements."""
-    execute(
-        f"""
-        INSERT INTO {ConnectorUsage._meta.db_table} (account_id, day, connector_id, records)
-        SELECT a, d::date, c.id, (a * 17 + (d::date - %(first)s::date) * 13) %% 900
-        FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') d
-        CROSS JOIN generate_series(%(low)s::bigint, %(high)s::bigint) a
-        CROSS JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rank
-                    FROM {Connector._meta.db_table}) c
-        WHERE (c.rank = 1 AND a %% 4 = 0) OR (c.rank = 2 AND a %% 8 = 0)
-        """,  # noqa: S608
-        {"first": first, "last": last, "low": ids[0], "high": ids[1]},
-    )
-    from django.contrib.auth import get_user_model
-
-    author, _ = get_user_model().objects.get_or_create(username="bench-author")
-    Visit.objects.bulk_create(
-        (
-            Visit(account_id=a, author=author, visited_on=last - dt.timedelta(days=a % 150))
-            for a in range(ids[0], ids[1] + 1, 10)
-        ),
-        batch_size=5000,
-    )
-    end = compute.end_of_day(last)
-    Requirement.objects.bulk_create(
-        (
-            Requirement(account_id=a, title="bench", raised_at=end - dt.timedelta(hours=a % 200))
-            for a in range(ids[0], ids[1] + 1, 20)
-        ),
-        batch_size=5000,
-    )
 
 
 # --- Ingest measurements ------------------------------------------------------------------------
@@ -298,98 +217,50 @@ def bare_aggregate(*, first: dt.date, last: dt.date) -> float:
 
 
 def naive_loop(*, day: dt.date, account_ids: list[int]) -> float:
-    """What a per-account ORM loop would do: read the window, compute in Python, save. Seconds for the sample."""
+    """What a per-account ORM loop would do: read the window, compute in Python, save. Seconds for the sample.
+
+    The Python is the test suite's plain reference of the metric definitions
+    (tests/metrics/reference.py), fed one account's rows at a time.
+    """
     policy = MetricPolicy.objects.latest()
     first = compute.window_start(day, policy)
-    analytics = set(App.objects.filter(category="analytics").values_list("id", flat=True))
+    eod = compute.end_of_day(day)
     with Timer() as timer:
         for account_id in account_ids:
-            by_day: dict[dt.date, list[tuple[int, int]]] = {}
-            for usage_day, app_id, minutes in AppUsage.objects.filter(
-                account_id=account_id, day__range=(first, day)
-            ).values_list("day", "app_id", "minutes"):
-                by_day.setdefault(usage_day, []).append((app_id, minutes))
-
-            def stats(rows):
-                minutes = sum(m for _, m in rows)
-                return minutes, sum(1 for _, m in rows if m > 0)
-
-            dag_days = sum(
-                1
-                for rows in by_day.values()
-                if rules.is_dag(minutes=stats(rows)[0], apps_used=stats(rows)[1], policy=policy)
-            )
-            analytics_days = sum(
-                1 for rows in by_day.values() if any(a in analytics and m > 0 for a, m in rows)
-            )
-            max_apps = max((stats(rows)[1] for rows in by_day.values()), default=0)
-            connectors = list(
-                ConnectorUsage.objects.filter(
+            app_rows = [
+                reference.AppRow(account_id, usage_day, code, category, minutes)
+                for usage_day, code, category, minutes in AppUsage.objects.filter(
                     account_id=account_id, day__range=(first, day)
-                ).values_list("connector_id", "records")
-            )
-            connector_count = len({c for c, r in connectors if r > 0})
-            records = sum(r for _, r in connectors)
-            dag_rate = dag_days / policy.window_days
-            level = rules.deep_integration_level(
-                connectors=connector_count,
-                records=records,
-                dag_rate=dag_rate,
-                analytics_days=analytics_days,
-                policy=policy,
-            )
-            last_visit = Visit.objects.filter(account_id=account_id, visited_on__lte=day).aggregate(
-                last=Max("visited_on")
-            )["last"]
-            since = (day - last_visit).days if last_visit else None
-            eod = compute.end_of_day(day)
-            overdue = (
-                Requirement.objects.filter(
-                    account_id=account_id,
-                    raised_at__lte=eod - dt.timedelta(hours=policy.requirement_sla_hours),
+                ).values_list("day", "app__code", "app__category", "minutes")
+            ]
+            connector_rows = [
+                reference.ConnectorRow(account_id, usage_day, code, records)
+                for usage_day, code, records in ConnectorUsage.objects.filter(
+                    account_id=account_id, day__range=(first, day)
+                ).values_list("day", "connector__code", "records")
+            ]
+            visits = list(
+                Visit.objects.filter(account_id=account_id, visited_on__lte=day).values_list(
+                    "account_id", "visited_on"
                 )
-                .exclude(status="declined")
-                .exclude(first_response_at__lte=eod)
-                .exclude(resolved_at__lte=eod)
-                .count()
             )
-            points = rules.health_points(
-                dag_rate=dag_rate,
-                level=level,
-                max_apps_used=max_apps,
-                days_since_visit=since,
-                overdue_requirements=overdue,
-                policy=policy,
-            )
-            score = rules.score_from_points(points)
-            today_minutes, today_apps = stats(by_day.get(day, []))
-            AccountDailyStatus.objects.update_or_create(
+            requirements = [
+                reference.RequirementRow(account_id, *row)
+                for row in Requirement.objects.filter(
+                    account_id=account_id, raised_at__lte=eod
+                ).values_list("raised_at", "first_response_at", "resolved_at", "status")
+            ]
+            values = reference.status(
                 account_id=account_id,
                 day=day,
-                defaults={
-                    "policy": policy,
-                    "minutes": today_minutes,
-                    "apps_used": today_apps,
-                    "is_dag": rules.is_dag(
-                        minutes=today_minutes, apps_used=today_apps, policy=policy
-                    ),
-                    "dag_days": dag_days,
-                    "dag_rate": dag_rate,
-                    "connectors": connector_count,
-                    "records": records,
-                    "analytics_days": analytics_days,
-                    "max_apps_used": max_apps,
-                    "deep_integration_level": level,
-                    "days_since_visit": since,
-                    "overdue_requirements": overdue,
-                    "points_dag_rate": points["dag_rate"],
-                    "points_integration": points["integration"],
-                    "points_breadth": points["breadth"],
-                    "points_recency": points["recency"],
-                    "points_requirements": points["requirements"],
-                    "score": score,
-                    "color": rules.color_for(score, policy),
-                },
+                policy=policy,
+                app_rows=app_rows,
+                connector_rows=connector_rows,
+                visits=visits,
+                requirements=requirements,
+            )
+            AccountDailyStatus.objects.update_or_create(
+                account_id=account_id, day=day, defaults={"policy": policy, **values}
             )
     return timer.seconds
 

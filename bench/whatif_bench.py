@@ -38,6 +38,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
+from bench import common  # noqa: E402
 from metrics import compute, whatif  # noqa: E402
 from metrics.models import AccountDayUsage, MetricPolicy  # noqa: E402
 
@@ -83,15 +84,13 @@ def table_row(*, day: dt.date, accounts: int, notes: list[str]) -> tuple[str, st
 
 def generate(*, accounts: int, last: dt.date) -> None:
     """Synthetic accounts and the rollup of the window ending `last`, in SQL (empty database only)."""
-    from bench import run
-
     if Account.objects.exists():
         raise SystemExit("--generate needs a database without accounts")
     policy = MetricPolicy.objects.latest()
     first = compute.window_start(last, policy)
-    ids = run.make_accounts(accounts)
+    ids = common.make_accounts(accounts)
     rollup = AccountDayUsage._meta.db_table
-    run.execute(
+    common.execute(
         f"""
         INSERT INTO {rollup} (account_id, day, minutes, apps_used, analytics_minutes)
         SELECT a, d::date,
@@ -103,7 +102,7 @@ def generate(*, accounts: int, last: dt.date) -> None:
         """,  # noqa: S608 - table name from model meta
         {"first": first, "last": last, "low": ids[0], "high": ids[1]},
     )
-    run.generate_connectors_visits_requirements(first=first, last=last, ids=ids)
+    common.generate_connectors_visits_requirements(first=first, last=last, ids=ids)
     with connection.cursor() as cursor:
         for table in (
             rollup,

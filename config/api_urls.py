@@ -8,11 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 v1 = [
-    path("", include("accounts.api.urls")),
+    path("", include("metrics.api.accounts.urls")),
     path("", include("metrics.api.urls")),
     path("", include("verticals.api.urls")),
+    path("", include("reports.api.pipeline")),
     path("", include("visits.api.urls")),
-    path("", include("visits.api.planner")),
+    path("", include("reports.api.planner")),
     path("", include("metrics.api.whatif")),
 ]
 

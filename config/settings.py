@@ -1,7 +1,7 @@
 """Frontline settings: one module, every value read from the environment.
 
-Development and production differ only by environment variables (DESIGN.md's
-configuration table), never by a second settings tree.
+Development and production differ only by environment variables (docs/production.md shows
+them), never by a second settings tree.
 """
 
 from __future__ import annotations
@@ -50,16 +50,21 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "core",
     "verticals",
+    "events",
     "accounts",
     "visits",
     "metrics",
+    "plays",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
     # Outermost: sees every response, also those of refusals in the middlewares below.
-    "config.api_errors.APIErrorEnvelopeMiddleware",
-    "config.health.HealthCheckMiddleware",
+    "core.api.envelope.APIErrorEnvelopeMiddleware",
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -111,7 +116,7 @@ CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache_url("CACHE_URL")}
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        CACHES["default"]["BACKEND"] = "config.redis_cache.RedisCache"
+        CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Seconds a page of the accounts API list is kept (accounts.list_cache); 0 turns it off.
@@ -162,7 +167,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # --- Security (production is debug off) -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the admin's JS reads it
-CSRF_FAILURE_VIEW = "config.api_errors.csrf_failure"  # JSON under /api/
+CSRF_FAILURE_VIEW = "core.api.envelope.csrf_failure"  # JSON under /api/
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else
 # from our own origin only, no inline script or style (docs/security.md). Images may also be
 # data: URIs (the admin's and Swagger UI's icons); no page may be framed.
@@ -254,10 +259,10 @@ REST_FRAMEWORK = {
         "auth_failure": env.str("API_THROTTLE_AUTH_FAILURE", default="20/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["verticals.api.parsers.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "verticals.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Dates are YYYY-MM-DD only (what the schema says), not every ISO 8601 form.
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
 }

@@ -12,6 +12,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
-    path("", include("verticals.urls")),
-    path("", include("visits.urls")),
+    path("", include("reports.urls")),
+    path("", include("reports.plan_urls")),
 ]

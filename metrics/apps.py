@@ -8,8 +8,12 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.history import count_by_account, register_history
+        from core.health import register_readiness_report
+        from visits.selectors import set_policy_sla_hours
 
         from .models import AccountDailyStatus, AccountDayUsage, AppUsage, ConnectorUsage
+        from .selectors import policy_requirement_sla_hours
+        from .services import recompute_failures
 
         # The rollup shows up in an account's delete confirmation. Named here rather than in
         # its Meta so that naming it needs no migration; move it to Meta with the next one.
@@ -24,3 +28,9 @@ class MetricsConfig(AppConfig):
         register_history(
             _("daily statuses"), lambda ids: count_by_account(AccountDailyStatus.objects, ids)
         )
+
+        # visits reads the requirement SLA from the current policy through this hook.
+        set_policy_sla_hours(policy_requirement_sla_hours)
+
+        # /readyz reports failed recomputes (retried; the admin lists them).
+        register_readiness_report("recompute_failures", recompute_failures)

@@ -211,14 +211,14 @@ class AccountDayUsage(models.Model):
 
 
 class MetricPolicy(models.Model):
-    """The metric definitions (DESIGN.md) and health weights.
+    """The metric definitions (docs/metrics.md) and health weights.
 
     Append-only: every edit saves a new row, so the table is the policy's
     history and each computed status names the version that produced it. The
     current policy is the newest row.
     """
 
-    # Metric definitions (DESIGN.md's table).
+    # Metric definitions (docs/metrics.md's table).
     window_days = models.PositiveSmallIntegerField(
         _("window (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
@@ -275,7 +275,7 @@ class MetricPolicy(models.Model):
         _("requirement first-response SLA (hours)"), default=24, validators=[MinValueValidator(1)]
     )
 
-    # The executive's visit plan (visits.planner): the points each reason can give a
+    # The executive's visit plan (reports.planner): the points each reason can give a
     # visit; the defaults add up to 100 so a score reads as "out of 100".
     plan_weight_red = models.PositiveSmallIntegerField(
         _("visit plan: health red (half for yellow or falling health)"), default=20
@@ -348,7 +348,7 @@ class MetricPolicy(models.Model):
             else str(_("Policy"))
         )
 
-    # The settings DESIGN.md names, in its order; the what-if API accepts exactly these.
+    # The settings docs/metrics.md names, in its order; the what-if API accepts exactly these.
     DEFINITION_FIELDS = (
         "window_days",
         "dag_min_minutes",
@@ -441,7 +441,7 @@ class AccountDailyStatus(models.Model):
         on_delete=models.CASCADE,
         db_constraint=False,
         db_index=False,
-        # Lists join one day's status to each account (accounts.api.views.with_health).
+        # Lists join one day's status to each account (metrics.api.accounts.views.with_health).
         related_name="daily_statuses",
     )
     day = models.DateField(_("date"))

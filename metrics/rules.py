@@ -1,6 +1,6 @@
-"""The metric rules of DESIGN.md, in plain Python: deep-integration level, next level, health.
+"""The metric rules of docs/metrics.md, in plain Python: deep-integration level, next level, health.
 
-This module reads like DESIGN.md's table; thresholds always come from the
+This module reads like docs/metrics.md's tables; thresholds always come from the
 policy object. The set-based SQL engine (`metrics.compute`) computes the same
 numbers for all accounts at once and is tested against these functions; the
 API and pages use them to explain a stored status (next level, components).

@@ -2,7 +2,7 @@
 
 Near-deep accounts are the shortest path to more deep-integration customers:
 at level 2 (integrated) on a day and missing exactly one of level 3's two
-criteria (DESIGN.md "Next level"). They are found in one SQL statement over
+criteria (docs/metrics.md, "Next level"). They are found in one SQL statement over
 `AccountDailyStatus` joined to the policy version stored on each row, so the
 thresholds are the ones that computed the row, never a literal.
 """
@@ -15,7 +15,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     ExpressionWrapper,
     F,
     FloatField,
@@ -26,9 +25,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from .models import AccountDailyStatus, IntegrationLevel
+from .models import AccountDailyStatus, IntegrationLevel, MetricPolicy
 
-# The two criteria of level 3, as DESIGN.md names them in `next_level.missing`.
+# The two criteria of level 3, as docs/metrics.md names them in `next_level.missing`.
 DAG_RATE = "dag_rate"
 ANALYTICS_DAYS = "analytics_days"
 
@@ -102,16 +101,7 @@ def near_deep_accounts(*, accounts_qs: QuerySet, day: dt.date) -> QuerySet[Accou
     return rows
 
 
-def near_deep_counts_by_vertical(*, accounts_qs: QuerySet, day: dt.date) -> dict[str, int]:
-    """How many near-deep accounts each vertical has on `day`, by vertical code.
-
-    Verticals with none are absent from the dict (read a missing code as 0).
-    """
-    rows = (
-        near_deep_accounts(accounts_qs=accounts_qs, day=day)
-        .select_related(None)
-        .order_by()
-        .values("account__vertical__code")
-        .annotate(n=Count("account_id"))
-    )
-    return {row["account__vertical__code"]: row["n"] for row in rows}
+def policy_requirement_sla_hours() -> int | None:
+    """The current metric policy's requirement SLA in hours (None without a policy)."""
+    policy = MetricPolicy.objects.order_by("-id").only("requirement_sla_hours").first()
+    return None if policy is None else policy.requirement_sla_hours

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from config.csv_import import ImportFileError, ImportReport, RowError, RowRejected
+from core.csv_import import ImportFileError, ImportReport, RowError, RowRejected
 
 from . import compute
 from .models import (
@@ -173,7 +173,7 @@ def import_app_usage_csv(
     """Load an app-usage CSV file (what `import_usage` runs): `import_app_usage` on a fast reader.
 
     Same checks, messages and editor line numbers as reading the file with
-    config.csv_import.read_csv_rows. Progress bars: `wrap` may wrap the row iterator (rows read
+    core.csv_import.read_csv_rows. Progress bars: `wrap` may wrap the row iterator (rows read
     in Python), `wrap_chunks` the iterator of the file's byte chunks sent to PostgreSQL's COPY.
     """
     return _import_feed_csv(
@@ -326,7 +326,7 @@ class _RowParser:
         self.at_values = tuple(header.index(name) for name in feed.value_fields)
 
     def csv_dict(self, values: list[str]) -> dict:
-        """The row as config.csv_import.read_csv_rows gives it: stripped, None when missing, extras kept."""
+        """The row as core.csv_import.read_csv_rows gives it: stripped, None when missing, extras kept."""
         row: dict = {
             name: (values[i].strip() if i < len(values) else None)
             for i, name in enumerate(self.header)
@@ -555,7 +555,7 @@ def _register_code(feed: _Feed, code: str, report: ImportReport) -> int:
 
 
 class _CsvFeedFile:
-    """A feed CSV read as (editor line, list of values), with config.csv_import.read_csv_rows' checks.
+    """A feed CSV read as (editor line, list of values), with core.csv_import.read_csv_rows' checks.
 
     Lists instead of dicts: building a dict per row costs more than the whole
     rest of the fast path on a million rows. Same file errors, header check,
@@ -1301,15 +1301,6 @@ def record_recompute_failure(*, pending_id: int, attempts: int, error: BaseExcep
 def recompute_failures() -> int:
     """Pending recomputes whose last run failed (the admin index and /readyz show the count)."""
     return PendingRecompute.objects.exclude(last_error="").count()
-
-
-def run_all_pending_recomputes() -> int:
-    """Run every pending recompute here and now (in-process); status rows written."""
-    written = 0
-    split_pending_recomputes()
-    for pending_id in pending_to_dispatch():
-        written += run_pending_recompute(pending_id=pending_id) or 0
-    return written
 
 
 # --- The catalogue ------------------------------------------------------------------------------

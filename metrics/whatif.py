@@ -4,7 +4,7 @@ Before the COO saves a new policy version (which recomputes the whole window),
 `what_if(day=, proposed=, accounts_qs=)` answers, writing nothing: the DAG
 accounts and deep-integration customers on `day` under the current policy and
 under the proposal, in total and per vertical, and every account whose DAG
-flag or deep-integration level would change (DESIGN.md, `POST
+flag or deep-integration level would change (docs/metrics.md, `POST
 /api/v1/policy/what-if/`).
 
 Set-based: the engine's own status SELECT (`metrics.compute._status_select_sql`,
@@ -234,7 +234,7 @@ def what_if(
     accounts_qs: QuerySet | None = None,
     current: MetricPolicy | None = None,
 ) -> dict:
-    """DESIGN.md's what-if answer for `day`: current vs proposed counts, and the accounts that change.
+    """The what-if answer (docs/metrics.md) for `day`: current vs proposed counts, and the accounts that change.
 
     `proposed` is validated first (PolicyProposalError names each bad setting).
     `accounts_qs` limits the accounts counted (None: all; the COO sees all);

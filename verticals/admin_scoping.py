@@ -12,12 +12,21 @@ from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 from tablib import Dataset
 
-from accounts.selectors import accounts_visible_to, contacts_visible_to
-from config.limits import FREE_TEXT_MAX_LENGTH
+from core.limits import FREE_TEXT_MAX_LENGTH
 
 from .selectors import people_visible_to, scope_by_vertical, verticals_visible_to
 
 USER_LABEL = "auth.user"
+
+# Choice lists of models from apps above this one, scoped by those apps' own selectors:
+# "app_label.model" -> function(user) -> queryset. Each app registers its models from its
+# AppConfig.ready() (accounts: accounts.account, accounts.contact), so verticals imports none.
+CHOICE_SCOPES: dict = {}
+
+
+def register_choice_scope(label: str, visible_to) -> None:
+    """Scope every admin choice list of the model `label` with `visible_to(user)`."""
+    CHOICE_SCOPES[label] = visible_to
 
 
 def person_name(user) -> str:
@@ -48,17 +57,15 @@ class VerticalScopedAdmin:
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.TextField) and db_field.max_length is None:
-            # Free text has no column limit; the form says the limit (config.limits).
+            # Free text has no column limit; the form says the limit (core.limits).
             kwargs.setdefault("max_length", FREE_TEXT_MAX_LENGTH)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = db_field.related_model
         label = model._meta.label_lower
-        if label == "accounts.account":
-            kwargs["queryset"] = accounts_visible_to(request.user)
-        elif label == "accounts.contact":
-            kwargs["queryset"] = contacts_visible_to(request.user)
+        if label in CHOICE_SCOPES:
+            kwargs["queryset"] = CHOICE_SCOPES[label](request.user)
         elif label == "verticals.vertical":
             kwargs["queryset"] = verticals_visible_to(request.user)
         elif label == USER_LABEL:
@@ -68,8 +75,8 @@ class VerticalScopedAdmin:
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         label = db_field.related_model._meta.label_lower
-        if label == "accounts.contact":
-            kwargs["queryset"] = contacts_visible_to(request.user)
+        if label in CHOICE_SCOPES:
+            kwargs["queryset"] = CHOICE_SCOPES[label](request.user)
         elif label == USER_LABEL:
             kwargs["queryset"] = people_visible_to(request.user)
             return _named_people(super().formfield_for_manytomany(db_field, request, **kwargs))

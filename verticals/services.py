@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from config.csv_import import ImportReport, RowError, RowRejected, require
+from core.csv_import import ImportReport, RowError, RowRejected, require
 
 from .models import (
     COMPANY_ROLES,

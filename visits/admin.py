@@ -7,10 +7,12 @@ visits.services.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import IntegerField, Q, Value
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,11 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts import admin as accounts_admin
+from accounts.models import Account
 from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
 
 from . import selectors, services
 from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
 from .resources import RequirementResource, VisitResource
+from .selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
 
 OVERDUE_BADGE = '<span class="frontline-overdue">{}</span>'  # styled in frontline/admin.css
 
@@ -397,3 +402,99 @@ class ActionItemAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
             ngettext("%(n)d action item done.", "%(n)d action items done.", done) % {"n": done},
             messages.SUCCESS,
         )
+
+
+# --- the Account admin, with what visits knows of accounts --------------------------------
+# accounts sits below visits, so the Account admin's last visit, "mine", "not visited" and
+# "log a visit" are added here, by re-registering accounts' AccountAdmin with them.
+
+
+class MyAccountsFilter(admin.SimpleListFilter):
+    """Accounts I own as CSM or serve on the account team ("mine")."""
+
+    title = _("whose")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("My accounts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(my_accounts_q(request.user))
+        return queryset
+
+
+class NotVisitedFilter(admin.SimpleListFilter):
+    title = _("last visit")
+    parameter_name = "not_visited"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(NOT_VISITED_DAYS), _("Not visited in %(n)d days") % {"n": NOT_VISITED_DAYS}),
+            ("30", _("Not visited in %(n)d days") % {"n": 30}),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("30", str(NOT_VISITED_DAYS)):
+            cutoff = timezone.localdate() - dt.timedelta(days=int(self.value()))
+            return queryset.filter(not_visited_since_q(cutoff))
+        return queryset
+
+
+class AccountAdmin(accounts_admin.AccountAdmin):
+    list_display = [
+        "name",
+        "local_name",
+        "external_id",
+        "vertical",
+        "stage",
+        "headcount",
+        "region_name",
+        "owner_name",
+        "last_visit",
+        "renewal_date",
+    ]
+    list_filter = [MyAccountsFilter, NotVisitedFilter, *accounts_admin.AccountAdmin.list_filter]
+
+    def get_queryset(self, request):
+        last = Visit.objects.filter(account=OuterRef("pk")).order_by("-visited_on")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(last_visited_on=Subquery(last.values("visited_on")[:1]))
+        )
+
+    @admin.display(description=_("last visit"), ordering="last_visited_on")
+    def last_visit(self, obj):
+        if obj.last_visited_on is None:
+            return format_html('<span class="frontline-stale">{}</span>', _("never"))
+        stale = (timezone.localdate() - obj.last_visited_on).days > NOT_VISITED_DAYS
+        return format_html(
+            '<span class="{}">{}</span>',
+            "frontline-stale" if stale else "",
+            obj.last_visited_on.isoformat(),
+        )
+
+    def get_list_display(self, request):
+        display = list(super().get_list_display(request))
+        if request.user.has_perm("visits.add_visit"):
+            display.append("log_visit_link")
+        return display
+
+    @admin.display(description=_("visit"))
+    def log_visit_link(self, obj):
+        url = reverse("admin:visits_visit_add")
+        return format_html(
+            '<a class="addlink" href="{}?account={}">{}</a>', url, obj.pk, _("Log a visit")
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_log_visit": request.user.has_perm("visits.add_visit"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+admin.site.unregister(Account)
+admin.site.register(Account, AccountAdmin)

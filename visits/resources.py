@@ -16,7 +16,7 @@ from import_export import fields
 
 from accounts.resources import RowRulesResource
 from accounts.selectors import accounts_visible_to
-from config.csv_import import RowRejected
+from core.csv_import import RowRejected
 from verticals.selectors import is_coo, people_visible_to
 
 from .models import Requirement, Visit

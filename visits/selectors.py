@@ -40,14 +40,23 @@ LARGE_CUSTOMER_HEADCOUNT = 10_000
 VISITS_AIM_PER_WEEK = 2
 
 
+# The metric policy lives in metrics, above visits: metrics registers (MetricsConfig.ready) the
+# function reading the current policy's SLA, so visits imports nothing above it.
+_policy_sla_hours = None
+
+
+def set_policy_sla_hours(reader) -> None:
+    """Register `reader() -> int | None`: the current metric policy's requirement SLA in hours."""
+    global _policy_sla_hours
+    _policy_sla_hours = reader
+
+
 def requirement_sla_hours() -> int:
     """Hours within which a requirement needs its first response, from the current metric policy."""
-    from metrics.models import MetricPolicy
-
-    policy = MetricPolicy.objects.order_by("-id").only("requirement_sla_hours").first()
-    if policy is None or not policy.requirement_sla_hours:
+    hours = _policy_sla_hours() if _policy_sla_hours is not None else None
+    if not hours:
         return DEFAULT_REQUIREMENT_SLA_HOURS
-    return policy.requirement_sla_hours
+    return hours
 
 
 def visits_visible_to(user) -> QuerySet[Visit]:

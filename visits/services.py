@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from config.csv_import import RowRejected, require
-from config.limits import FREE_TEXT_MAX_LENGTH
+from core.csv_import import RowRejected, require
+from core.limits import FREE_TEXT_MAX_LENGTH
 
 from .models import (
     ActionItem,

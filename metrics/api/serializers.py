@@ -53,7 +53,7 @@ class NextLevelSerializer(serializers.Serializer):
 
 
 class HealthSerializer(serializers.ModelSerializer):
-    """An account's computed status on one day (DESIGN.md's health endpoint fields)."""
+    """An account's computed status on one day (the health endpoint's fields, see /api/docs/)."""
 
     external_id = serializers.SerializerMethodField()
     date = serializers.DateField(source="day")

@@ -18,24 +18,24 @@ from rest_framework import status as http
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.views import visible_account
 from accounts.selectors import accounts_visible_to
-from metrics.models import AccountDailyStatus
-from verticals.api.auth import HasModelAddPermission
-from verticals.api.errors import (
+from core.api.errors import (
     READ_ONE_ERRORS,
     WRITE_ERRORS,
     InvalidParameter,
     NotFoundError,
     error_response,
 )
-from verticals.api.params import (
+from core.api.params import (
     FIRST_DATE,
     LAST_DATE,
     date_param,
     date_parameter,
     is_clean_path_value,
 )
+from metrics.api.accounts.views import visible_account
+from metrics.models import AccountDailyStatus
+from verticals.api.auth import HasModelAddPermission
 from verticals.selectors import scope_by_vertical, sees_all_verticals
 
 from .serializers import (

@@ -1,4 +1,4 @@
-"""DESIGN.md's default App and Connector catalogs and the first metric policy."""
+"""The default App and Connector catalogs and the first metric policy (docs/metrics.md)."""
 
 from django.db import migrations
 

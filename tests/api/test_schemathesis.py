@@ -10,7 +10,7 @@ One configuration choice, explained: valid-looking input that breaks a
 business rule the schema cannot express — a feed row or visit naming an
 account that does not exist (or belongs to another vertical), a date in the
 future, a history range with start after end, a stale cursor — is answered
-400 with the field and reason, as DESIGN.md specifies. For those operations
+400 with the field and reason, as the API's error envelope specifies (core/api/errors.py). For those operations
 400 is added to the statuses `positive_data_acceptance` accepts; every check
 stays enabled.
 """

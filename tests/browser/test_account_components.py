@@ -8,7 +8,7 @@ from metrics.compute import last_complete_day
 from metrics.models import MetricPolicy
 from tests import factories
 from tests.browser.conftest import login
-from tests.pipeline.data import status_row
+from tests.reports.data import status_row
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from reports.pipeline import default_day
 from tests.browser.conftest import login
 from tests.browser.test_pipeline import assert_drawn_with_data, charts_on
-from tests.pipeline.data import realistic_data_set
-from verticals.pipeline import default_day
+from tests.reports.data import realistic_data_set
 
 pytestmark = [
     pytest.mark.browser,

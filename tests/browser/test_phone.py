@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from reports.pipeline import default_day
 from tests import factories
 from tests.browser.conftest import login
-from tests.pipeline.data import realistic_data_set
-from verticals.pipeline import default_day
+from tests.reports.data import realistic_data_set
 from visits.models import ActionItem, Requirement, Visit
 
 pytestmark = [

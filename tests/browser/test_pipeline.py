@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from reports.pipeline import default_day
 from tests.browser.conftest import login
-from tests.pipeline.data import realistic_data_set
-from verticals.pipeline import default_day
+from tests.reports.data import realistic_data_set
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from metrics.compute import business_today
 from tests.browser.conftest import login
 

@@ -1,7 +1,7 @@
-"""A plain-Python reference of DESIGN.md's metric definitions, computed from raw feed rows.
+"""A plain-Python reference of docs/metrics.md's metric definitions, computed from raw feed rows.
 
 Deliberately naive (loops over accounts and days, no rollup, no SQL) so it can
-be read against DESIGN.md line by line; the SQL engine must agree with it.
+be read against docs/metrics.md line by line; the SQL engine must agree with it.
 """
 
 from __future__ import annotations

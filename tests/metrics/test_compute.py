@@ -1,4 +1,4 @@
-"""Hand-made boundary cases of the SQL engine (metrics.compute), DESIGN.md's definitions at each edge."""
+"""Hand-made boundary cases of the SQL engine (metrics.compute), docs/metrics.md's definitions at each edge."""
 
 from __future__ import annotations
 

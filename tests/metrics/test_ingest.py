@@ -203,7 +203,7 @@ def _outcome(report):
 
 def _both_ways(path, *, skip_invalid=True):
     """(shared csv reader + import_app_usage, import_app_usage_csv), each from an empty feed."""
-    from config.csv_import import read_csv_rows
+    from core.csv_import import read_csv_rows
 
     outcomes = []
     for run in ("shared", "file"):

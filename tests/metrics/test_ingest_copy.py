@@ -17,7 +17,7 @@ from django.core.management import load_command_class
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.csv_import import read_csv_rows
+from core.csv_import import read_csv_rows
 from metrics import services
 from metrics.models import App, AppUsage, Connector, ConnectorUsage, PendingRecompute
 

@@ -165,7 +165,7 @@ def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
     assert services.pending_to_dispatch() == []
     # Due again: it fails again, and waits twice as long.
     PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
-    assert services.run_all_pending_recomputes() == 0
+    tasks.sweep_pending_recomputes()
     poisoned.refresh_from_db()
     assert poisoned.attempts == 2
     assert poisoned.next_attempt_at - poisoned.failed_at == 2 * services.RETRY_FIRST
@@ -176,7 +176,7 @@ def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
     AppUsage.objects.filter(account=accounts[0], app__code="docs").delete()
     AppUsage.objects.filter(account=accounts[0]).update(minutes=90)
     PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
-    assert services.run_all_pending_recomputes() == 1
+    tasks.sweep_pending_recomputes()
     assert not PendingRecompute.objects.exists()
     assert services.recompute_failures() == 0
 
@@ -185,7 +185,7 @@ def test_readyz_counts_failed_recomputes_and_stays_200(client, accounts):
     assert client.get("/readyz").json()["recompute_failures"] == 0
     _poison(accounts[0], D)
     services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
-    services.run_all_pending_recomputes()
+    tasks.sweep_pending_recomputes()
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {
@@ -205,7 +205,7 @@ def test_the_admin_shows_failed_recomputes_on_its_index_and_list(client, superus
     PendingRecompute.objects.filter(account_ids=[accounts[1].pk]).update(
         next_attempt_at=timezone.now() + dt.timedelta(hours=1)
     )  # not due: stays pending, not failed
-    services.run_all_pending_recomputes()
+    tasks.sweep_pending_recomputes()
     page = client.get("/admin/").content.decode()
     assert 'id="recompute-failures"' in page
     assert "1 recompute failed and waits to be retried" in page

@@ -22,10 +22,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.api.errors import InvalidParameter
 from verticals.models import APIToken
 from verticals.selectors import has_company_role, remember_company_role
 
-from .errors import InvalidParameter
 from .tokens import hash_key
 
 logger = logging.getLogger("frontline.api")

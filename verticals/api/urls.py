@@ -2,13 +2,8 @@
 
 from django.urls import path
 
-from .views import VerticalListView, VerticalPipelineView
+from .views import VerticalListView
 
 urlpatterns = [
     path("verticals/", VerticalListView.as_view(), name="api-verticals"),
-    path(
-        "verticals/<str:code>/pipeline/",
-        VerticalPipelineView.as_view(),
-        name="api-vertical-pipeline",
-    ),
 ]

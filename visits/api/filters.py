@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from verticals.api.params import StrictFilterSet
+from core.api.params import StrictFilterSet
 from visits.models import Visit, VisitType
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to
-from config.limits import FREE_TEXT_MAX_LENGTH
+from core.limits import FREE_TEXT_MAX_LENGTH
 from verticals.selectors import people_visible_to
 from visits.models import Visit, visit_date_error
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
+from core.api.errors import READ_ERRORS, WRITE_ERRORS
+from core.api.pagination import KeysetPagination
 from verticals.api.auth import HasModelAddPermission
-from verticals.api.errors import READ_ERRORS, WRITE_ERRORS
-from verticals.api.pagination import KeysetPagination
 from visits.selectors import visits_visible_to
 from visits.services import log_visit
 

@@ -1,7 +1,7 @@
 """`import_accounts FILE [--skip-invalid]`: create or update accounts by external_id."""
 
 from accounts.services import ACCOUNT_COLUMNS, import_accounts
-from config.csv_import import ImportCommand, read_csv_rows
+from core.csv_import import ImportCommand, read_csv_rows
 
 
 class Command(ImportCommand):

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from config.csv_import import ImportCommand
+from core.csv_import import ImportCommand
 from metrics.services import CONNECTOR_USAGE_COLUMNS, import_connector_usage_csv
 
 from ._progress import chunks_with_progress, rows_with_progress

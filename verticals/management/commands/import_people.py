@@ -1,6 +1,6 @@
 """`import_people FILE [--skip-invalid]`: onboard staff from a CSV of memberships."""
 
-from config.csv_import import ImportCommand, read_csv_rows
+from core.csv_import import ImportCommand, read_csv_rows
 from verticals.services import PEOPLE_COLUMNS, import_people
 
 

@@ -1,0 +1,1 @@
+"""seed_demo: the realistic demo data set."""

@@ -1,0 +1,1 @@
+"""Domain events and their outbox (filled by the events issue)."""

@@ -1,0 +1,1 @@
+"""Plays: rules that turn a signal into work (filled by the plays issue)."""

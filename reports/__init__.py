@@ -1,0 +1,1 @@
+"""What people read: the pipeline pages, account page, visit planner and weekly digest."""

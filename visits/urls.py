@@ -1,9 +1,0 @@
-"""Pages of visits, included at the site root by config/urls.py."""
-
-from django.urls import path
-
-from . import views
-
-urlpatterns = [
-    path("plan/", views.visit_plan, name="visit-plan"),
-]
