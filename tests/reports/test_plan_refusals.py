@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import AccountDailyStatus, MetricPolicy
-from tests import factories
 from reports import plan_views as views
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 

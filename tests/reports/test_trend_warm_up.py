@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from metrics.models import AccountDailyStatus, AccountDayUsage, IntegrationLevel, MetricPolicy
-from tests import factories
 from reports import pipeline
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 

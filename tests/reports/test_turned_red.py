@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from reports import pipeline
 from tests import factories
 from tests.reports.data import status_row
-from reports import pipeline
 
 pytestmark = pytest.mark.django_db
 
