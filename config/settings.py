@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "visits",
     "metrics",
+    "plays",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ from accounts import list_cache
 from accounts.models import Account
 from visits.models import Requirement, RequirementStatus, Visit
 
+from . import signals
 from .models import (
     AccountDailyStatus,
     AccountDayUsage,
@@ -429,9 +430,17 @@ def recompute(
         rebuild_rollup(start=start, end=end, accounts=accounts)
         for day in days_in(start, end):
             written += compute_status_day(day=day, policy=policy, accounts=accounts)
+            _announce_after_commit(day, accounts)
             if on_day is not None:
                 on_day(day)
     return written
+
+
+def _announce_after_commit(day: dt.date, accounts: AccountFilter) -> None:
+    """Send `day_recomputed` once the day's status is committed (receivers read it)."""
+    transaction.on_commit(
+        lambda: signals.day_recomputed.send(sender=AccountDailyStatus, day=day, accounts=accounts)
+    )
 
 
 # Advisory-lock namespace of "recomputing this day" (any 32-bit constant of ours).
