@@ -13,6 +13,7 @@ v1 = [
     path("", include("visits.api.urls")),
     path("", include("visits.api.planner")),
     path("", include("metrics.api.whatif")),
+    path("", include("plays.api.urls")),
 ]
 
 
