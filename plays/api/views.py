@@ -50,6 +50,25 @@ class PlayListView(generics.ListAPIView):
         operation_id="plays_list",
         summary=_("The plays with their parameters"),
         responses={200: PlaySerializer(many=True), **READ_ERRORS},
+        examples=[
+            OpenApiExample(
+                "One play",
+                value=[
+                    {
+                        "trigger": "connector_silent",
+                        "name": "Connector fell silent",
+                        "parameters": {"active_days": 7, "silent_days": 3},
+                        "owner_role": "sa",
+                        "due_days": 3,
+                        "steps": ["Check the connector's logs and credentials"],
+                        "snooze_days": 14,
+                        "clear_days": 3,
+                        "active": True,
+                    }
+                ],
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -199,3 +199,29 @@ def test_cannot_patch_another_verticals_cta(csm, two_verticals):
 
 def test_anonymous_is_401(client):
     assert client.get("/api/v1/ctas/").status_code == 401
+
+
+PLAYS_ENDPOINTS = {
+    ("/api/v1/plays/", "get"),
+    ("/api/v1/ctas/", "get"),
+    ("/api/v1/ctas/{id}/", "get"),
+    ("/api/v1/ctas/{id}/", "patch"),
+}
+
+
+def test_schema_documents_the_plays_endpoints_with_their_errors(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    schema = yaml.safe_load(path.read_text())
+    for url, method in PLAYS_ENDPOINTS:
+        operation = schema["paths"][url][method]
+        responses = operation["responses"]
+        assert {"400", "401", "403", "429"} <= set(responses), (url, method)
+        if "{" in url:
+            assert "404" in responses, (url, method)
+        assert operation.get("summary")
+        for code, response in responses.items():
+            assert response["content"]["application/json"].get("examples"), (url, code)
