@@ -214,3 +214,23 @@ def test_the_hourly_schedule_is_registered():
 
     task = PeriodicTask.objects.get(task="plays.evaluate_time_based")
     assert (task.interval.every, task.interval.period, task.enabled) == (1, "hours", True)
+
+
+def test_run_plays_days_evaluates_oldest_first_so_ctas_resolve(capsys):
+    account = big_account()
+    factories.VisitFactory(account=account, visited_on=DAY - days(45))  # in the window until DAY-1
+    call_command("run_plays", "--date", (DAY + days(3)).isoformat(), "--days", "5")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ")[2] for line in lines] == [
+        (DAY + days(n)).isoformat() for n in range(-1, 4)
+    ]
+    # Held from DAY (the visit left the window) and never cleared: one open CTA since DAY.
+    [cta] = CTA.objects.all()
+    assert (cta.opened_on, cta.status) == (DAY, "open")
+
+
+def test_run_plays_rejects_a_bad_number_of_days():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--days"):
+        call_command("run_plays", "--days", "0")
