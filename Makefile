@@ -36,6 +36,7 @@ demo: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py recompute_metrics
+	$(DEV_ENV) $(PY) manage.py run_plays --days 30
 	@echo ""
 	@echo "Frontline is running at http://$(HOST):$(PORT)/  (admin: /admin/, COO pipeline: /pipeline/, API docs: /api/docs/)"
 	@echo "Demo logins (password for all: frontline-demo): coo, admin (superuser), csm_manufacturing, lead_manufacturing"

@@ -15,6 +15,7 @@ v1 = [
     path("", include("visits.api.urls")),
     path("", include("reports.api.planner")),
     path("", include("metrics.api.whatif")),
+    path("", include("plays.api.urls")),
 ]
 
 

@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "SizeTierEnum": "accounts.models.SizeTier",
         "VisitTypeEnum": "visits.models.VisitType",
         "SentimentEnum": "visits.models.Sentiment",
+        "TriggerEnum": "plays.triggers.Trigger",
+        "CTAStatusEnum": "plays.models.CTAStatus",
     },
 }
 

@@ -38,6 +38,7 @@ from core import locks
 from core.days import BUSINESS_TZ, business_today, end_of_day, last_complete_day  # noqa: F401
 from visits.models import Requirement, RequirementStatus, Visit
 
+from . import signals
 from .models import (
     AccountDailyStatus,
     AccountDayUsage,
@@ -421,10 +422,18 @@ def recompute(
             rebuild_rollup(start=batch_start, end=batch_end, accounts=accounts)
             for day in days_in(batch_start, batch_end):
                 written += compute_status_day(day=day, policy=policy, accounts=accounts)
+                _announce_after_commit(day, accounts)
                 if on_day is not None:
                     on_day(day)
         batch_start = batch_end + dt.timedelta(days=1)
     return written
+
+
+def _announce_after_commit(day: dt.date, accounts: AccountFilter) -> None:
+    """Send `day_recomputed` once the day's status is committed (receivers read it)."""
+    transaction.on_commit(
+        lambda: signals.day_recomputed.send(sender=AccountDailyStatus, day=day, accounts=accounts)
+    )
 
 
 # Days a recompute locks and computes at a time (one advisory lock per day, see _days_locked).

@@ -1,0 +1,236 @@
+"""Owners, dedupe, snooze, self-resolution, idempotence and when plays run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from metrics import compute
+from plays import reasons
+from plays.evaluation import evaluate
+from plays.models import CTA, CTAStatus
+from plays.services import close_cta
+from tests import factories
+
+from .conftest import DAY, play, run, status
+
+pytestmark = pytest.mark.django_db
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def big_account(**kwargs):
+    """An account no_recent_visit holds for (10,000+ people, never visited)."""
+    return factories.AccountFactory(headcount=20_000, **kwargs)
+
+
+def test_csm_play_is_owned_by_the_accounts_csm(csm):
+    account = big_account(owner_csm=csm)
+    _result, [cta] = run("no_recent_visit")
+    assert (cta.account, cta.owner) == (account, csm)
+    assert cta.due_on == DAY + days(cta.play.due_days)
+    assert cta.steps == [{"text": text, "done": False} for text in cta.play.steps]
+    assert cta.steps
+
+
+def test_lead_play_is_owned_by_the_verticals_lead():
+    lead = factories.person("lead", "manufacturing")
+    account = factories.AccountFactory(renewal_date=DAY + days(10))
+    status(account, color="yellow")
+    assert run("renewal_at_risk")[1][0].owner == lead
+
+
+def test_sa_play_prefers_the_account_teams_sa_then_the_verticals():
+    vertical_sa = factories.person("sa", "manufacturing")
+    team_sa = factories.person("sa", "manufacturing")
+    with_team, without_team = factories.AccountFactory(), factories.AccountFactory()
+    factories.AccountTeamMemberFactory(account=with_team, user=team_sa, role="sa")
+    for account in (with_team, without_team):
+        for n in range(9, 2, -1):
+            factories.connector_usage(account, DAY - days(n), "sap_s4", 10)
+    owners = {c.account_id: c.owner for c in run("connector_silent")[1]}
+    assert owners == {with_team.id: team_sa, without_team.id: vertical_sa}
+
+
+def test_nobody_in_the_role_falls_back_to_the_verticals_lead():
+    lead = factories.person("lead", "manufacturing")
+    big_account(owner_csm=None)  # no CSM
+    assert run("no_recent_visit")[1][0].owner == lead
+
+
+def test_nobody_at_all_leaves_the_cta_unowned():
+    big_account(owner_csm=None)
+    assert run("no_recent_visit")[1][0].owner is None
+
+
+def test_run_twice_opens_one_cta_and_refreshes_it():
+    big_account()
+    first, ctas = run("no_recent_visit")
+    second, again = run("no_recent_visit")
+    assert (first.opened, first.refreshed) == (1, 0)
+    assert (second.opened, second.refreshed) == (0, 1)
+    assert [c.id for c in again] == [c.id for c in ctas]
+
+
+def test_the_holding_again_refreshes_the_reason():
+    account = big_account()
+    run("no_recent_visit")
+    factories.VisitFactory(account=account, visited_on=DAY - days(50))
+    _result, [cta] = run("no_recent_visit", day=DAY + days(1))
+    assert cta.reason_numbers["last_visit"] == (DAY - days(50)).isoformat()
+    assert cta.last_held_on == DAY + days(1)
+    assert cta.opened_on == DAY
+
+
+def test_the_database_allows_one_open_cta_per_account_and_play():
+    big_account()
+    _result, [cta] = run("no_recent_visit")
+    duplicate = CTA(
+        account=cta.account,
+        play=cta.play,
+        opened_on=DAY,
+        due_on=DAY,
+        last_evaluated_on=DAY,
+        last_held_on=DAY,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+@pytest.mark.parametrize("status_", ["done", "dismissed"])
+def test_closed_by_a_person_is_snoozed_for_snooze_days(status_, csm):
+    big_account()
+    _result, [cta] = run("no_recent_visit")
+    close_cta(cta=cta, status=status_, user=csm, note="Visit booked for next week")
+    CTA.objects.filter(pk=cta.pk).update(closed_on=DAY)
+    assert run("no_recent_visit", day=DAY + days(13))[1] == [CTA.objects.get(pk=cta.pk)]
+    _result, ctas = run("no_recent_visit", day=DAY + days(14))
+    assert [c.status for c in ctas] == [status_, "open"]
+    assert ctas[1].opened_on == DAY + days(14)
+
+
+def test_resolves_itself_after_clear_days_consecutive_evaluated_days():
+    account = big_account()
+    run("no_recent_visit")
+    factories.VisitFactory(account=account, visited_on=DAY)
+    for n in (1, 2, 2):  # day 2 twice: counted once
+        result, [cta] = run("no_recent_visit", day=DAY + days(n))
+        assert cta.status == "open" and result.resolved == 0
+    assert cta.clear_streak == 2
+    result, [cta] = run("no_recent_visit", day=DAY + days(3))
+    assert result.resolved == 1
+    assert (cta.status, cta.closed_on, cta.last_held_on) == ("resolved", DAY + days(3), DAY)
+    assert reasons.render_resolution(
+        closed_on=cta.closed_on, last_held_on=cta.last_held_on, clear_days=cta.play.clear_days
+    ) == (
+        "resolved on 2026-11-23: the condition did not hold on 3 consecutive evaluated days "
+        "(last held 2026-11-20)"
+    )
+
+
+def test_holding_again_breaks_the_clear_streak():
+    account = big_account()
+    run("no_recent_visit")
+    visit = factories.VisitFactory(account=account, visited_on=DAY)
+    run("no_recent_visit", day=DAY + days(1))
+    run("no_recent_visit", day=DAY + days(2))
+    visit.delete()
+    _result, [cta] = run("no_recent_visit", day=DAY + days(3))
+    assert (cta.status, cta.clear_streak) == ("open", 0)
+
+
+def test_a_resolved_cta_reopens_when_the_condition_returns_later():
+    account = big_account()
+    run("no_recent_visit", clear_days=1)
+    visit = factories.VisitFactory(account=account, visited_on=DAY)
+    run("no_recent_visit", day=DAY + days(1))
+    run("no_recent_visit", day=DAY + days(1))  # again: still one resolved CTA, none reopened
+    visit.delete()
+    _result, ctas = run("no_recent_visit", day=DAY + days(2))
+    assert [c.status for c in ctas] == ["resolved", "open"]
+
+
+def test_inactive_plays_do_not_run():
+    big_account()
+    play("no_recent_visit", active=False)
+    results = evaluate(day=DAY)
+    assert "no_recent_visit" not in {r.trigger for r in results}
+    assert not CTA.objects.exists()
+
+
+def test_run_plays_command_prints_a_summary_per_play(capsys):
+    big_account()
+    call_command("run_plays", "--date", DAY.isoformat())
+    out = capsys.readouterr().out
+    assert "plays for 2026-11-20" in out
+    assert "no_recent_visit +1 ~0 -0" in out
+    assert CTA.objects.filter(status=CTAStatus.OPEN).count() == 1
+
+
+def test_run_plays_rejects_a_bad_date():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--date"):
+        call_command("run_plays", "--date", "2026-13-01")
+
+
+def test_a_recompute_of_the_last_complete_day_runs_the_plays(django_capture_on_commit_callbacks):
+    account = big_account()
+    other = big_account()
+    day = compute.last_complete_day()
+    with django_capture_on_commit_callbacks(execute=True):
+        compute.recompute(start=day, end=day, account_ids=[account.id])
+    assert list(CTA.objects.values_list("account_id", flat=True)) == [account.id]
+    assert other.id not in set(CTA.objects.values_list("account_id", flat=True))
+
+
+def test_a_recompute_of_an_older_day_runs_no_play(django_capture_on_commit_callbacks):
+    big_account()
+    day = compute.last_complete_day() - days(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        compute.recompute(start=day, end=day)
+    assert not CTA.objects.exists()
+
+
+def test_the_hourly_task_runs_the_time_based_plays_only():
+    from plays.tasks import evaluate_time_based
+
+    day = compute.last_complete_day()
+    account = big_account()
+    status(account, day - days(7), color="green")
+    status(account, day, color="red")
+    summary = evaluate_time_based()
+    assert set(summary) == {"requirement_overdue", "renewal_at_risk", "no_recent_visit"}
+    assert list(CTA.objects.values_list("play__trigger", flat=True)) == ["no_recent_visit"]
+
+
+def test_the_hourly_schedule_is_registered():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="plays.evaluate_time_based")
+    assert (task.interval.every, task.interval.period, task.enabled) == (1, "hours", True)
+
+
+def test_run_plays_days_evaluates_oldest_first_so_ctas_resolve(capsys):
+    account = big_account()
+    factories.VisitFactory(account=account, visited_on=DAY - days(45))  # in the window until DAY-1
+    call_command("run_plays", "--date", (DAY + days(3)).isoformat(), "--days", "5")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ")[2] for line in lines] == [
+        (DAY + days(n)).isoformat() for n in range(-1, 4)
+    ]
+    # Held from DAY (the visit left the window) and never cleared: one open CTA since DAY.
+    [cta] = CTA.objects.all()
+    assert (cta.opened_on, cta.status) == (DAY, "open")
+
+
+def test_run_plays_rejects_a_bad_number_of_days():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--days"):
+        call_command("run_plays", "--days", "0")
