@@ -80,7 +80,7 @@ def account_ctas(
     closed = (
         ctas.exclude(status=CTAStatus.OPEN)
         .filter(closed_on__gte=today - dt.timedelta(days=closed_days))
-        .order_by("-closed_at", "-id")[:RECENTLY_CLOSED_LIMIT]
+        .order_by("-closed_on", "-closed_at", "-id")[:RECENTLY_CLOSED_LIMIT]
     )
     return {
         "open": with_words(open_ctas, today=today),

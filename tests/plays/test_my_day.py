@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.compute import business_today
-from plays.models import CTA, Play
+from plays.models import Play
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -18,17 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def open_cta(account, trigger="no_recent_visit", *, owner, due_in=7, opened_ago=3):
     today = business_today()
-    opened = today - dt.timedelta(days=opened_ago)
-    return CTA.objects.create(
-        account=account,
-        play=Play.objects.get(trigger=trigger),
-        reason_numbers={"days": 45, "last_visit": None},
-        opened_on=opened,
-        due_on=today + dt.timedelta(days=due_in),
+    return factories.cta(
+        account,
+        trigger,
         owner=owner,
-        steps=[{"text": "Book a visit", "done": False}],
-        last_evaluated_on=opened,
-        last_held_on=opened,
+        opened_on=today - dt.timedelta(days=opened_ago),
+        due_in=opened_ago + due_in,
     )
 
 
