@@ -129,9 +129,7 @@ def cta_numbers_by_vertical(
     return numbers
 
 
-def vertical_open_ctas(
-    *, vertical, today: dt.date, limit: int = VERTICAL_LIST_LIMIT
-) -> list[CTA]:
+def vertical_open_ctas(*, vertical, today: dt.date, limit: int = VERTICAL_LIST_LIMIT) -> list[CTA]:
     """A vertical's open CTAs, overdue first (earliest due first). One query."""
     ctas = (
         CTA.objects.filter(account__vertical=vertical, status=CTAStatus.OPEN)
