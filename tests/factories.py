@@ -141,6 +141,7 @@ def cta(
     closed_on: dt.date | None = None,
     note: str = "",
     numbers: dict | None = None,
+    steps: list[str] = ("Book a visit",),
 ):
     """A CTA of the play of `trigger` (closed on `closed_on` unless open)."""
     from plays.models import CTA, Play
@@ -154,7 +155,7 @@ def cta(
         opened_on=opened_on,
         due_on=opened_on + dt.timedelta(days=due_in),
         owner=owner,
-        steps=[{"text": "Book a visit", "done": False}],
+        steps=[{"text": text, "done": False} for text in steps],
         note=note,
         last_evaluated_on=closed_on or opened_on,
         last_held_on=opened_on,
