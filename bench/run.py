@@ -11,7 +11,9 @@ Side by side in one run, on synthetic data generated in SQL (generate_series):
 - recompute of one day for every account with a full window of raw feed behind
   it (`metrics.compute.recompute`), against a bare `GROUP BY account` aggregate
   over the same window's raw rows, and against a naive per-account ORM loop
-  timed on a sample and extrapolated.
+  timed on a sample and extrapolated;
+- `run_plays` for that day beside the recompute, as a ratio to it
+  (bench/plays_bench.py).
 
 Prints a table and writes docs/benchmarks.md. scripts/bench.sh creates the
 database this runs in; never point it at a database you care about.
@@ -31,6 +33,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from accounts.models import Account
+from bench import plays_bench
 from bench.common import (
     Timer,
     execute,
@@ -409,10 +412,11 @@ def main() -> None:
     log("recompute vs bare aggregate")
     bare_aggregate(first=first, last=day)  # warm the cache for both
     floors = [bare_aggregate(first=first, last=day)]
-    with Timer() as t_rec:
+    # The recompute alone: its after-recompute plays are timed apart (plays_bench).
+    with plays_bench.plays_detached(), Timer() as t_rec:
         written = compute.recompute(start=day, end=day)
     floors.append(bare_aggregate(first=first, last=day))
-    with Timer() as t_rerun:
+    with plays_bench.plays_detached(), Timer() as t_rerun:
         rewritten = compute.recompute(start=day, end=day)
     t_floor_agg, t_recompute = min(floors), t_rec.seconds
     notes.append(
@@ -496,6 +500,9 @@ def main() -> None:
             ">= 50x",
         ),
     ]
+    table += plays_bench.table_rows(
+        day=day, accounts=args.accounts, t_recompute=t_recompute, notes=notes
+    )
     from bench import whatif_bench  # the policy what-if on the same data (issue 10)
 
     log("policy what-if")

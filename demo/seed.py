@@ -5,6 +5,13 @@ The ten large customers of the story behind Frontline come first, then about
 usage profile (deep integration with ERP connectors and analytics, chat only,
 declining, …) so that the metrics, the pipeline and the visit planner have
 something true-looking to show. Same seed and same day: same data.
+
+The seed also writes the CTAs people worked before the demo's last month
+(done with their steps ticked, dismissed with a note, resolved), so the
+account pages and the pipeline's "median days to close" have a history.
+The open CTAs and the recent self-resolutions come from the plays themselves:
+`make demo` runs `run_plays --days 30` after `recompute_metrics`, over the
+stored status the seed cannot write.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from accounts.models import (
     Stage,
 )
 from metrics.models import App, AppUsage, Connector, ConnectorUsage
+from plays.models import CTA, CTAStatus, Play
 from verticals.models import ROLE_GROUPS, Membership, Role, Vertical
 from visits.models import ActionItem, Requirement, RequirementStatus, Visit, VisitType
 
@@ -718,6 +726,99 @@ class DemoBuilder:
         Requirement.objects.bulk_create(requirements, batch_size=2000)
         ActionItem.objects.bulk_create(items, batch_size=2000)
 
+    def _reason_numbers(self, trigger: str, account: Account, opened: dt.date, connectors):
+        """Numbers of the shape plays.conditions stores for `trigger` (plays.reasons renders them)."""
+        rng = self.rng
+        if trigger == "no_recent_visit":
+            return {
+                "days": 45,
+                "last_visit": (opened - dt.timedelta(days=rng.randint(46, 80))).isoformat(),
+            }
+        if trigger == "connector_silent":
+            code = next((c for c in connectors if c in ERP_CONNECTORS), connectors[0])
+            return {
+                "connectors": [{"code": code, "name": self.connector_names[code]}],
+                "active_days": 7,
+                "silent_days": 3,
+            }
+        if trigger == "renewal_at_risk":
+            left = rng.randint(20, 85)
+            return {
+                "renewal_date": (opened + dt.timedelta(days=left)).isoformat(),
+                "days_left": left,
+                "color": "yellow",
+                "score": rng.randint(52, 68),
+            }
+        if trigger == "requirement_overdue":
+            return {
+                "count": rng.randint(1, 3),
+                "min_priority": "high",
+                "sla_hours": 48,
+                "oldest_raised": (opened - dt.timedelta(days=rng.randint(3, 9))).isoformat(),
+            }
+        return {
+            "score": rng.randint(25, 44),
+            "before": "yellow",
+            "before_score": rng.randint(55, 69),
+            "since": (opened - dt.timedelta(days=7)).isoformat(),
+        }
+
+    def worked_ctas(self, accounts, users) -> None:
+        """CTAs opened 35–100 days ago and closed within two weeks: done (steps ticked), dismissed
+        with a note, or resolved. Owners follow the plays' owner rule (csm, lead, sa)."""
+        rng = self.rng
+        plays = {p.trigger: p for p in Play.objects.all()}
+        dismiss_notes = [
+            "Renewal already signed with procurement; nothing to do.",
+            "The customer paused the connector for their ERP migration, planned with us.",
+            "Seasonal shutdown (Spring Festival); usage comes back next week.",
+            "Visited by the regional partner last month; report in the CRM.",
+        ]
+        now = timezone.now()
+        ctas = []
+        for account, _profile, connectors in accounts:
+            if rng.random() >= 0.12:
+                continue
+            code = account.vertical.code
+            choices = ["no_recent_visit", "requirement_overdue", "renewal_at_risk", "turned_red"]
+            if connectors:
+                choices.append("connector_silent")
+            for trigger in rng.sample(choices, rng.randint(1, 2)):
+                play = plays[trigger]
+                opened = self.today - dt.timedelta(days=rng.randint(35, 100))
+                closed = opened + dt.timedelta(days=rng.randint(1, 14))
+                status = rng.choices(
+                    [CTAStatus.DONE, CTAStatus.DISMISSED, CTAStatus.RESOLVED], [55, 25, 20]
+                )[0]
+                owner = {
+                    "csm": account.owner_csm_id,
+                    "lead": users[f"lead_{code}"].pk,
+                    "sa": users[f"sa_{code}"].pk,
+                }[play.owner_role]
+                steps = [{"text": t, "done": status == CTAStatus.DONE} for t in play.steps]
+                ctas.append(
+                    CTA(
+                        account=account,
+                        play=play,
+                        status=status,
+                        reason_numbers=self._reason_numbers(trigger, account, opened, connectors),
+                        opened_on=opened,
+                        due_on=opened + dt.timedelta(days=play.due_days),
+                        owner_id=owner,
+                        steps=steps,
+                        note=rng.choice(dismiss_notes) if status == CTAStatus.DISMISSED else "",
+                        last_evaluated_on=closed,
+                        last_held_on=closed - dt.timedelta(days=play.clear_days)
+                        if status == CTAStatus.RESOLVED
+                        else closed,
+                        clear_streak=play.clear_days if status == CTAStatus.RESOLVED else 0,
+                        closed_on=closed,
+                        closed_at=now - dt.timedelta(days=(self.today - closed).days),
+                        closed_by_id=owner if status != CTAStatus.RESOLVED else None,
+                    )
+                )
+        CTA.objects.bulk_create(ctas, batch_size=2000)
+
     def build(self) -> dict[str, int]:
         with transaction.atomic():
             self.progress("people")
@@ -730,6 +831,8 @@ class DemoBuilder:
             app_rows, connector_rows = self.feeds(accounts)
             self.progress("visits, requirements and action items")
             self.visits(accounts, users)
+            self.progress("CTAs worked before the last month")
+            self.worked_ctas(accounts, users)
             list_cache.changed()  # accounts were bulk-created (no signals)
         return {
             "accounts": len(accounts),
@@ -737,4 +840,5 @@ class DemoBuilder:
             "connector_usage_rows": connector_rows,
             "visits": Visit.objects.count(),
             "requirements": Requirement.objects.count(),
+            "closed_ctas": CTA.objects.count(),
         }

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import accounts_visible_to
+from metrics.compute import business_today
 from metrics.models import IntegrationLevel
+from plays import selectors as plays_selectors
 from reports import pipeline
 from reports.charts import chart, day_labels
 from reports.views import chosen_day, labelled_next_level
@@ -186,5 +188,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
             + "?"
             + urlencode({"account": account.pk, "next": request.get_full_path()}),
             "vertical_page": reviewable.filter(pk=account.vertical_id).exists(),
+            "ctas": plays_selectors.account_ctas(account=account, today=business_today()),
+            "closed_days": plays_selectors.RECENTLY_CLOSED_DAYS,
         },
     )

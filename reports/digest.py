@@ -5,7 +5,9 @@ What a person's digest holds, for the ISO week W (Monday to Sunday):
   7 days before that (the nightly recompute has the Sunday by Monday 08:00);
 - requirements overdue (open, no first response past the policy's SLA) now;
 - open action items due by the end of W (the overdue ones included);
-- near-deep accounts on the Sunday before W (metrics.selectors).
+- near-deep accounts on the Sunday before W (metrics.selectors);
+- their CTAs (they own them): new ones, opened in the week before W and still
+  open, and overdue ones, open and due before W's Monday (plays.selectors).
 "Their accounts": a lead's are every account of the verticals she leads; a
 CSM's are the ones they own or serve on the team (visits.selectors'
 "mine"), always within what they may see.
@@ -40,6 +42,9 @@ from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from metrics.models import AccountDailyStatus, HealthColor
 from metrics.selectors import near_deep_accounts
+from plays import reasons as cta_reasons
+from plays.models import CTA
+from plays.selectors import person_ctas_of_week
 from verticals.models import Membership, Role
 from visits.models import ActionItem, DigestDelivery, DigestStatus, Requirement
 from visits.selectors import (
@@ -100,11 +105,18 @@ class Digest:
     overdue_requirements: list[Requirement] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     near_deep: list[AccountDailyStatus] = field(default_factory=list)
+    new_ctas: list[CTA] = field(default_factory=list)
+    overdue_ctas: list[CTA] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.turned_red or self.overdue_requirements or self.action_items or self.near_deep
+            self.turned_red
+            or self.overdue_requirements
+            or self.action_items
+            or self.near_deep
+            or self.new_ctas
+            or self.overdue_ctas
         )
 
 
@@ -163,6 +175,7 @@ def build_digest(*, user, week: str, now: dt.datetime | None = None) -> Digest:
         .select_related("account", "owner")
         .order_by("due_on", "id")
     )
+    ctas = person_ctas_of_week(user=user, monday=monday)
     return Digest(
         user=user,
         week=week,
@@ -173,6 +186,8 @@ def build_digest(*, user, week: str, now: dt.datetime | None = None) -> Digest:
         overdue_requirements=list(overdue),
         action_items=list(actions),
         near_deep=list(near_deep_accounts(accounts_qs=accounts, day=as_of)),
+        new_ctas=ctas["new"],
+        overdue_ctas=ctas["overdue"],
     )
 
 
@@ -217,6 +232,8 @@ def render_digest(digest: Digest, *, language: str) -> tuple[str, str, str]:
                 }
                 for row in digest.near_deep
             ],
+            "new_ctas": [_cta_entry(cta) for cta in digest.new_ctas],
+            "overdue_ctas": [_cta_entry(cta) for cta in digest.overdue_ctas],
             "plan_url": absolute(reverse("visit-plan")),
             "base_url": settings.FRONTLINE_BASE_URL,
             "language": language,
@@ -228,6 +245,15 @@ def render_digest(digest: Digest, *, language: str) -> tuple[str, str, str]:
         text = render_to_string("visits/digest.txt", context)
         html = render_to_string("visits/digest.html", context)
     return subject, text, html
+
+
+def _cta_entry(cta: CTA) -> dict:
+    """A CTA as the digest shows it; the reason in the language being rendered."""
+    return {
+        "cta": cta,
+        "reason": cta_reasons.render(cta.play.trigger, cta.reason_numbers),
+        "url": absolute(reverse("admin:plays_cta_change", args=[cta.pk])),
+    }
 
 
 def _hours_since(moment: dt.datetime) -> int:
@@ -257,6 +283,12 @@ def _summary(digest: Digest) -> str:
             )
             % {"n": n}
         )
+    if digest.new_ctas:
+        n = len(digest.new_ctas)
+        parts.append(ngettext("%(n)d new CTA", "%(n)d new CTAs", n) % {"n": n})
+    if digest.overdue_ctas:
+        n = len(digest.overdue_ctas)
+        parts.append(ngettext("%(n)d CTA overdue", "%(n)d CTAs overdue", n) % {"n": n})
     return ", ".join(parts) if parts else _("nothing needs you")
 
 

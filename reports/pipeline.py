@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Stage, size_tier_filter
-from metrics.compute import end_of_day, last_complete_day
+from metrics.compute import business_today, end_of_day, last_complete_day
 from metrics.models import (
     AccountDailyStatus,
     AccountDayUsage,
@@ -52,6 +52,7 @@ from metrics.models import (
     MetricPolicy,
 )
 from metrics.status import status_components, status_next_level
+from plays.selectors import cta_numbers_by_vertical
 from verticals.models import VERTICAL_ROLES, WORKING_ROLES, Membership, Role, Vertical
 from verticals.selectors import is_coo, verticals_visible_to
 from visits.models import Requirement, Visit
@@ -498,11 +499,12 @@ def visits_by_person(
 def pipeline_review(
     *, verticals: Iterable[Vertical], day: dt.date, red_limit: int = TURNED_RED_LIST_LIMIT
 ) -> dict:
-    """Everything the pipeline pages show for `verticals` on `day`, in about 14 queries.
+    """Everything the pipeline pages show for `verticals` on `day`, in about 16 queries.
 
     {"day", "deep_trend_days", "dag_trend_days", "company_people", "verticals": [
     {"vertical", "numbers" (vertical_pipeline's dict), "deep_trend", "deep_change"
-    (now minus the first stored week), "dag_trend", "levels", "turned_red", "people"}, …]}.
+    (now minus the first stored week), "dag_trend", "levels", "turned_red", "people",
+    "ctas" (plays.selectors.VerticalCTAs, as of today)}, …]}.
     """
     verticals = list(verticals)
     counts = _day_counts(_ids(verticals), day)
@@ -511,6 +513,8 @@ def pipeline_review(
     levels = {vid: c["levels"] for vid, c in counts.items()}
     red = turned_red(verticals=verticals, day=day, limit=red_limit)
     people, company = visits_by_person(verticals=verticals, day=day)
+    # CTAs are work as of today, whatever day the review looks at.
+    ctas = cta_numbers_by_vertical(vertical_ids=_ids(verticals), today=business_today())
     return {
         "day": day,
         "deep_trend_days": trend["deep_days"],
@@ -528,6 +532,7 @@ def pipeline_review(
                 "levels": levels[v.pk],
                 "turned_red": red[v.pk],
                 "people": people[v.pk],
+                "ctas": ctas[v.pk],
             }
             for v in verticals
         ],

@@ -41,6 +41,7 @@ from metrics.compute import end_of_day
 from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
 from metrics.selectors import DAG_RATE, near_deep_accounts
+from plays.selectors import open_cta_triggers_by_account, trigger_label
 from verticals.models import Membership, Role
 from visits.models import Requirement, Visit, VisitType
 
@@ -146,6 +147,8 @@ class PlanEntry:
     deep_integration_level: int | None
     overdue_requirements: int
     near_deep: dict | None = None
+    # The triggers of the account's open CTAs: a reason in words, no points of its own.
+    open_ctas: list[str] = field(default_factory=list)
 
     @property
     def vertical_name(self) -> str:
@@ -277,6 +280,7 @@ def visit_plan(
             accounts_qs=Account.objects.filter(pk__in=ids), day=day
         ).values("account_id", "missing_criterion", "have", "need")
     }
+    open_ctas = open_cta_triggers_by_account(ids)
     entries = [
         _entry(
             account,
@@ -285,6 +289,7 @@ def visit_plan(
             now=statuses.get((account.pk, day)),
             before=statuses.get((account.pk, earlier)),
             near_deep=near.get(account.pk),
+            open_ctas=open_ctas.get(account.pk, []),
         )
         for account in accounts
     ]
@@ -309,6 +314,7 @@ def _entry(
     now: tuple | None,
     before: tuple | None,
     near_deep: dict | None,
+    open_ctas: list[str] | None = None,
 ) -> PlanEntry:
     """Score one account from its rows: every reason earns a fraction of its policy weight."""
     fractions: dict[str, float] = {}
@@ -354,6 +360,16 @@ def _entry(
         reasons.append(
             ngettext("%(count)d requirement overdue", "%(count)d requirements overdue", overdue)
             % {"count": overdue}
+        )
+
+    # Work already opened for the account (plays): named, not scored.
+    open_ctas = open_ctas or []
+    if open_ctas:
+        reasons.append(
+            ngettext(
+                "%(count)d open CTA: %(plays)s", "%(count)d open CTAs: %(plays)s", len(open_ctas)
+            )
+            % {"count": len(open_ctas), "plays": ", ".join(trigger_label(t) for t in open_ctas)}
         )
 
     # Risk: renewal coming up.
@@ -437,6 +453,7 @@ def _entry(
         deep_integration_level=level,
         overdue_requirements=overdue,
         near_deep=near_deep,
+        open_ctas=open_ctas,
     )
 
 

@@ -24,9 +24,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import SizeTier, Stage
 from accounts.selectors import accounts_visible_to
+from metrics.compute import business_today
 from metrics.models import HealthColor, IntegrationLevel
 from metrics.rules import LEVEL_NAMES
 from metrics.status import status_next_level
+from plays import selectors as plays_selectors
 from verticals.models import Role, Vertical
 
 from . import pipeline
@@ -220,8 +222,8 @@ def _side_by_side(review: dict) -> list[dict]:
     numbers = [row["numbers"] for row in review["verticals"]]
     role_labels = dict(Role.choices)
 
-    def line(label: str, values: list, kind: str = "number", css: str = "") -> dict:
-        return {"label": label, "values": values, "kind": kind, "css": css}
+    def line(label: str, values: list, kind: str = "number", css: str = "", key: str = "") -> dict:
+        return {"label": label, "values": values, "kind": kind, "css": css, "key": key}
 
     rows = [
         line(
@@ -243,6 +245,16 @@ def _side_by_side(review: dict) -> list[dict]:
         line(
             _("Median first response (hours, 90 days)"),
             [n["median_first_response_hours"] for n in numbers],
+        ),
+    ]
+    ctas = [row["ctas"] for row in review["verticals"]]
+    rows += [
+        line(_("Open CTAs"), [c.open for c in ctas], key="open_ctas"),
+        line(_("Overdue CTAs"), [c.overdue for c in ctas], kind="overdue", key="overdue_ctas"),
+        line(
+            _("Median days to close a CTA (90 days)"),
+            [c.median_days_to_close for c in ctas],
+            key="median_days_to_close",
         ),
     ]
     rows += [
@@ -459,6 +471,7 @@ def vertical_pipeline(request: HttpRequest, code: str) -> HttpResponse:
             filters=filters,
             page=page,
             account_rows=account_rows,
+            ctas=plays_selectors.vertical_open_ctas(vertical=vertical, today=business_today()),
             sort=chosen.get("sort") or "name",
             sort_columns=_sort_columns(chosen.get("sort") or "name"),
             keep=keep,

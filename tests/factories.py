@@ -128,3 +128,38 @@ def connector_usage(account, day, connector_code, records) -> ConnectorUsage:
     return ConnectorUsage.objects.create(
         account=account, day=day, connector=connector(connector_code), records=records
     )
+
+
+def cta(
+    account,
+    trigger: str = "no_recent_visit",
+    *,
+    owner=None,
+    opened_on: dt.date,
+    due_in: int = 7,
+    status: str = "open",
+    closed_on: dt.date | None = None,
+    note: str = "",
+    numbers: dict | None = None,
+    steps: list[str] = ("Book a visit",),
+):
+    """A CTA of the play of `trigger` (closed on `closed_on` unless open)."""
+    from plays.models import CTA, Play
+
+    closed = status != "open"
+    return CTA.objects.create(
+        account=account,
+        play=Play.objects.get(trigger=trigger),
+        status=status,
+        reason_numbers=numbers if numbers is not None else {"days": 45, "last_visit": None},
+        opened_on=opened_on,
+        due_on=opened_on + dt.timedelta(days=due_in),
+        owner=owner,
+        steps=[{"text": text, "done": False} for text in steps],
+        note=note,
+        last_evaluated_on=closed_on or opened_on,
+        last_held_on=opened_on,
+        clear_streak=3 if status == "resolved" else 0,
+        closed_on=closed_on if closed else None,
+        closed_at=timezone.now() if closed else None,
+    )

@@ -62,3 +62,22 @@ def test_seed_demo_is_deterministic_and_reset_rebuilds():
     )
     assert first == again and first
     assert Account.objects.count() == 20
+
+
+def test_make_demo_shows_open_and_closed_ctas():
+    """seed_demo, then what `make demo` runs after it: CTAs of every status, believable."""
+    from plays.models import CTA
+
+    call_command("seed_demo", "--accounts", "60", verbosity=0)
+    worked = CTA.objects.all()
+    assert {c.status for c in worked} == {"done", "dismissed", "resolved"}
+    assert all(c.note for c in worked.filter(status="dismissed"))
+    assert all(all(s["done"] for s in c.steps) for c in worked.filter(status="done"))
+    assert all(c.owner_id for c in worked)
+    call_command("recompute_metrics", verbosity=0)
+    call_command("run_plays", "--days", "30", verbosity=0)
+    assert CTA.objects.filter(status="open").exists()
+    assert (
+        CTA.objects.filter(status="open", owner__isnull=False).count()
+        == CTA.objects.filter(status="open").count()
+    )

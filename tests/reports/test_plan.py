@@ -161,9 +161,10 @@ def test_queries_do_not_grow_with_accounts(coo, django_assert_max_num_queries):
         factories.RequirementFactory(
             account=account, raised_at=timezone.now() - dt.timedelta(days=3)
         )
+        factories.cta(account, opened_on=DAY)
     coo = type(coo).objects.get(pk=coo.pk)  # no cached scoping
-    # policy, scoping (1–2), accounts with their subqueries, status rows, near-deep rows
-    with django_assert_max_num_queries(6):
+    # policy, scoping (1–2), accounts with their subqueries, status rows, near-deep rows, CTAs
+    with django_assert_max_num_queries(7):
         entries = planner.visit_plan(user=coo, day=DAY)
     assert len(entries) == 12
 

@@ -39,6 +39,7 @@ class Command(BaseCommand):
             "contacts and account teams",
             f"{DEMO_DAYS} days of usage feeds",
             "visits, requirements and action items",
+            "CTAs worked before the last month",
         ]
         bar = tqdm(
             total=len(steps), desc="seed_demo", unit="step", disable=options["verbosity"] == 0
