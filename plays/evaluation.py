@@ -20,8 +20,10 @@ other overlap is settled by the one-open-CTA-per-(account, play) constraint
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -95,6 +97,52 @@ class Owners:
         return person or self._vertical.get((held.vertical_id, Role.LEAD))
 
 
+EVALUATED_FIELDS = (
+    "reason_numbers",
+    "last_held_on",
+    "clear_streak",
+    "last_evaluated_on",
+    "status",
+    "closed_on",
+    "closed_at",
+)
+
+
+def _save_evaluated(ctas: list[CTA]) -> None:
+    """Write the evaluated fields of `ctas`: one UPDATE … FROM unnest(…) on PostgreSQL.
+
+    Django's bulk_update writes a CASE over every row of a batch for each field, which
+    grows with the square of the batch; a day's refresh can touch every open CTA.
+    """
+    if not ctas:
+        return
+    if connection.vendor != "postgresql":
+        CTA.objects.bulk_update(ctas, list(EVALUATED_FIELDS), batch_size=BATCH)
+        return
+    table = connection.ops.quote_name(CTA._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET reason_numbers = v.reason_numbers::jsonb, "  # noqa: S608
+            "last_held_on = v.last_held_on, clear_streak = v.clear_streak, "
+            "last_evaluated_on = v.last_evaluated_on, status = v.status, "
+            "closed_on = v.closed_on, closed_at = v.closed_at "
+            "FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::int[], %s::date[], "
+            "%s::text[], %s::date[], %s::timestamptz[]) "
+            "AS v(id, reason_numbers, last_held_on, clear_streak, last_evaluated_on, status, "
+            "closed_on, closed_at) WHERE c.id = v.id",
+            [
+                [c.pk for c in ctas],
+                [json.dumps(c.reason_numbers, cls=DjangoJSONEncoder) for c in ctas],
+                [c.last_held_on for c in ctas],
+                [c.clear_streak for c in ctas],
+                [c.last_evaluated_on for c in ctas],
+                [c.status for c in ctas],
+                [c.closed_on for c in ctas],
+                [c.closed_at for c in ctas],
+            ],
+        )
+
+
 def evaluate_play(
     *, play: Play, day: dt.date, accounts: AccountFilter | None = None, owners: Owners | None = None
 ) -> PlayResult:
@@ -113,6 +161,7 @@ def evaluate_play(
         open_ctas = list(_scoped(CTA.objects.filter(play=play, status=CTAStatus.OPEN), accounts))
         changed = []
         for cta in open_ctas:
+            before = (cta.reason_numbers, cta.last_held_on, cta.clear_streak, cta.last_evaluated_on)
             if cta.account_id in held:
                 if day < cta.last_evaluated_on:
                     continue  # an older day evaluated again: the newer evaluation stands
@@ -131,20 +180,10 @@ def evaluate_play(
                     result.resolved += 1
             else:
                 continue
-            changed.append(cta)
-        CTA.objects.bulk_update(
-            changed,
-            [
-                "reason_numbers",
-                "last_held_on",
-                "clear_streak",
-                "last_evaluated_on",
-                "status",
-                "closed_on",
-                "closed_at",
-            ],
-            batch_size=BATCH,
-        )
+            after = (cta.reason_numbers, cta.last_held_on, cta.clear_streak, cta.last_evaluated_on)
+            if after != before or cta.status != CTAStatus.OPEN:
+                changed.append(cta)  # the same day evaluated again writes nothing
+        _save_evaluated(changed)
 
         with_open = {cta.account_id for cta in open_ctas}
         candidates = [h for account_id, h in held.items() if account_id not in with_open]
