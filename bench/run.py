@@ -38,6 +38,7 @@ from bench.common import (
     log,
     make_accounts,
 )
+from core.days import end_of_day, last_complete_day
 from metrics import compute
 from metrics.models import (
     AccountDailyStatus,
@@ -222,9 +223,9 @@ def naive_loop(*, day: dt.date, account_ids: list[int]) -> float:
     The Python is the test suite's plain reference of the metric definitions
     (tests/metrics/reference.py), fed one account's rows at a time.
     """
-    policy = MetricPolicy.objects.latest()
+    policy = MetricPolicy.objects.current()
     first = compute.window_start(day, policy)
-    eod = compute.end_of_day(day)
+    eod = end_of_day(day)
     with Timer() as timer:
         for account_id in account_ids:
             app_rows = [
@@ -342,8 +343,8 @@ def main() -> None:
     load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    policy = MetricPolicy.objects.latest()
-    day = compute.business_today() - dt.timedelta(days=1)
+    policy = MetricPolicy.objects.current()
+    day = last_complete_day()
     first = compute.window_start(day, policy)
     notes: list[str] = []
 

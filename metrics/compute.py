@@ -35,7 +35,7 @@ from accounts.models import Account
 from core import locks
 
 # The business day lives in core.days; these names stay importable from here for callers.
-from core.days import BUSINESS_TZ, business_today, end_of_day, last_complete_day  # noqa: F401
+from core.days import end_of_day
 from visits.models import Requirement, RequirementStatus, Visit
 
 from . import signals
@@ -408,7 +408,7 @@ def recompute(
     """
     if end < start:
         raise ValueError("end is before start")
-    policy = policy or MetricPolicy.objects.latest()
+    policy = policy or MetricPolicy.objects.current()
     accounts = AccountFilter(
         account_ids=tuple(account_ids) if account_ids is not None else None,
         id_range=account_id_range,

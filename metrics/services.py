@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.csv_import import ImportFileError, ImportReport, RowError, RowRejected
+from core.days import business_today, last_complete_day
 
 from . import compute
 from .models import (
@@ -104,7 +105,7 @@ def feed_number_too_large(name: str, value) -> str:
 
 def retention_horizon() -> dt.date:
     """The oldest feed date accepted: today (Asia/Shanghai) minus FEED_RETENTION_DAYS."""
-    return compute.business_today() - dt.timedelta(days=settings.FEED_RETENTION_DAYS)
+    return business_today() - dt.timedelta(days=settings.FEED_RETENTION_DAYS)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class _RowParser:
         self.catalog: dict[str, int] = dict(feed.catalog.objects.values_list("code", "id"))
         self.new_codes: dict[str, int] = {}
         self.registered_elsewhere = 0  # new codes the COPY path registered itself
-        self.today = compute.business_today()
+        self.today = business_today()
         self.horizon = retention_horizon()
         # Digit strings shorter than their bound's cannot exceed it (the fast path's test).
         self.short_digits = {
@@ -1087,8 +1088,8 @@ def _reparse_bad_rows(
 
 def _affected_until(last_day: dt.date) -> dt.date:
     """Last day whose window contains `last_day`, not past yesterday (or `last_day` if later)."""
-    policy = MetricPolicy.objects.latest()
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    policy = MetricPolicy.objects.current()
+    yesterday = last_complete_day()
     return min(last_day + dt.timedelta(days=policy.window_days - 1), max(yesterday, last_day))
 
 
@@ -1118,7 +1119,7 @@ def _send_sweep() -> None:
 
 def current_window(policy: MetricPolicy) -> tuple[dt.date, dt.date]:
     """The window of days a policy change recomputes: `window_days` days ending yesterday."""
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     return yesterday - dt.timedelta(days=policy.window_days - 1), yesterday
 
 

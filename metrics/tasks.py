@@ -18,7 +18,9 @@ import datetime as dt
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import compute, services
+from core.days import last_complete_day
+
+from . import services
 from .models import PendingRecompute
 
 _RETRY = {
@@ -53,7 +55,7 @@ def run_pending_recompute(self, pending_id: int) -> int | None:
 @shared_task(name="metrics.recompute_yesterday", **_RETRY)
 def recompute_yesterday() -> None:
     """Nightly (02:00 Asia/Shanghai, django-celery-beat): yesterday's status for every account."""
-    day = compute.business_today() - dt.timedelta(days=1)
+    day = last_complete_day()
     services.schedule_recompute(start=day, end=day, reason=PendingRecompute.Reason.NIGHTLY)
 
 

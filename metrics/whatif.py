@@ -242,7 +242,7 @@ def what_if(
     transaction on PostgreSQL when not nested in another one.
     """
     cleaned = validate_proposal(proposed)
-    current = current or MetricPolicy.objects.latest()
+    current = current or MetricPolicy.objects.current()
     proposal = proposed_policy(current, cleaned)
     scope, scope_params = _scope_sql(accounts_qs)
     sql, params = _what_if_sql(current, proposal, day, scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.compute import last_complete_day
+from core.days import last_complete_day
 
 from .tasks import evaluate_day
 

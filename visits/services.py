@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from core.csv_import import RowRejected, require
+from core.days import business_today
 from core.limits import FREE_TEXT_MAX_LENGTH
 
 from .models import (
@@ -88,7 +89,7 @@ def log_visit(
     visit = Visit(
         account=account,
         author=author,
-        visited_on=visited_on or timezone.localdate(),
+        visited_on=visited_on or business_today(),
         visit_type=visit_type,
         purpose=purpose,
         summary=summary,

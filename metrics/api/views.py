@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -33,6 +32,7 @@ from core.api.params import (
     date_parameter,
     is_clean_path_value,
 )
+from core.days import day_or_default
 from metrics.api.accounts.views import visible_account
 from metrics.models import AccountDailyStatus
 from verticals.api.auth import HasModelAddPermission
@@ -199,7 +199,7 @@ class AccountHealthHistoryView(APIView):
                 end = start + dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1)
             else:
                 latest = statuses.order_by("-day").values_list("day", flat=True).first()
-                end = latest or timezone.localdate()
+                end = latest or day_or_default(None)
         if start is None:
             start = max(FIRST_DATE, end - dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1))
         end = min(end, LAST_DATE)

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from accounts.selectors import accounts_visible_to
 from core.api.errors import READ_ERRORS, UNSUPPORTED_MEDIA
 from core.api.params import FIRST_DATE
+from core.days import business_today
 from metrics import whatif
-from metrics.compute import business_today
 from metrics.models import MetricPolicy
 from verticals.api.auth import SingleValuedQueryParameters
 from verticals.selectors import is_coo

@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from core.days import last_complete_day
 from metrics import compute, services, tasks
 from metrics.models import AccountDailyStatus, MetricPolicy, PendingRecompute
 from tests import factories
@@ -78,7 +79,7 @@ def test_sweep_task_runs_everything_pending(accounts):
 
 
 def test_nightly_task_recomputes_yesterday(accounts, django_capture_on_commit_callbacks):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     with django_capture_on_commit_callbacks(execute=True):
         tasks.recompute_yesterday.delay()
     assert set(AccountDailyStatus.objects.values_list("day", flat=True)) == {yesterday}
@@ -114,7 +115,7 @@ def test_tasks_ack_late_and_retry_on_database_errors():
 def test_policy_change_in_the_admin_saves_a_version_and_recomputes(
     client, superuser, accounts, django_capture_on_commit_callbacks
 ):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     factories.app_usage(accounts[0], yesterday, "chat", 20)
     factories.app_usage(accounts[0], yesterday, "docs", 20)
     current = MetricPolicy.objects.latest()

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.utils import timezone
 
+from core.days import business_today
 from metrics.models import AppUsage, ConnectorUsage, PendingRecompute
 from tests import factories
 from tests.api.conftest import token_client
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def day():
-    return timezone.localdate() - dt.timedelta(days=1)
+    return business_today() - dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_dates_before_the_retention_horizon_are_refused_and_nothing_is_scheduled
     errors = response.json()["errors"]
     assert [e["index"] for e in errors] == list(range(20))
     assert {e["field"] for e in errors} == {"date"}
-    horizon = (timezone.localdate() - dt.timedelta(days=400)).isoformat()
+    horizon = (business_today() - dt.timedelta(days=400)).isoformat()
     assert "older than the feed keeps" in errors[0]["reason"]
     assert "FEED_RETENTION_DAYS = 400" in errors[0]["reason"]
     # Asia/Shanghai's today may be a day ahead of the server's.
