@@ -446,7 +446,7 @@ def main() -> None:
         f"the command's own time: {own_first:.2f} s first load "
         f"({own_first / t_floor_first:.2f}x floor), {own_reload:.2f} s re-load "
         f"({own_reload / t_floor_reload:.2f}x floor). On PostgreSQL a CSV file without quoted "
-        f"values is sent to COPY as it is and checked set-based (metrics.services)."
+        f"values is sent to COPY as it is and checked set-based (metrics.ingest.copy_path)."
     )
 
     table = [

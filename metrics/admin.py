@@ -13,6 +13,7 @@ from verticals.models import Vertical
 from verticals.selectors import is_coo
 
 from . import services, whatif
+from .ingest import catalogue
 from .models import App, Connector, MetricPolicy, PendingRecompute
 
 # The preview lists at most this many changed accounts (the totals always count them all).
@@ -89,7 +90,7 @@ class CatalogAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm the selected codes"), permissions=["change"])
     def confirm(self, request, queryset):
-        changed = services.confirm_codes(codes=queryset)
+        changed = catalogue.confirm_codes(codes=queryset)
         self.message_user(request, _("%(n)d code(s) confirmed.") % {"n": changed})
 
     @admin.action(description=_("Merge into…"), permissions=["delete"])
@@ -103,7 +104,7 @@ class CatalogAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             target = form.cleaned_data["target"]
             for source in queryset:
-                moved = services.merge_code(source=source, target=target)
+                moved = catalogue.merge_code(source=source, target=target)
                 self.message_user(
                     request,
                     _("%(source)s merged into %(target)s: %(n)d feed row(s) moved.")

@@ -245,7 +245,8 @@ def _row_problem(row, numeric: tuple[str, ...]) -> tuple[str | None, str] | None
     for name, value in row.items():
         if isinstance(value, str) and "\x00" in value:
             return name, str(_("Contains a NUL character."))
-    from metrics.services import FEED_NUMBER_BOUNDS, feed_number_too_large
+    from metrics.ingest.feeds import feed_number_too_large
+    from metrics.models import FEED_NUMBER_BOUNDS
 
     for name in numeric:
         value = row.get(name)
@@ -408,7 +409,7 @@ class AppUsageIngestView(FeedIngestView):
     numeric_fields = ("minutes", "active_users")
 
     def import_rows(self, rows):
-        from metrics.services import import_app_usage
+        from metrics.ingest import import_app_usage
 
         return import_app_usage(rows=rows, skip_invalid=False)
 
@@ -433,7 +434,7 @@ class ConnectorUsageIngestView(FeedIngestView):
     numeric_fields = ("records",)
 
     def import_rows(self, rows):
-        from metrics.services import import_connector_usage
+        from metrics.ingest import import_connector_usage
 
         return import_connector_usage(rows=rows, skip_invalid=False)
 

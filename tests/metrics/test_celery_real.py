@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from core.days import last_complete_day
-from metrics import services
+from metrics import ingest
 from metrics.models import AccountDailyStatus, PendingRecompute
 from tests import factories
 from tests.real_celery import requires_broker, running_worker, wait_for
@@ -42,7 +42,7 @@ def test_real_worker_recomputes_after_ingest(real_worker):
         )
         for i, app_code in enumerate(["chat", "docs", "reports"])
     ]
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=rows, skip_invalid=False
     )  # commits; the sweep is sent on commit
     assert report.loaded == 3

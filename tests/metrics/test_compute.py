@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.days import business_today, end_of_day, last_complete_day
-from metrics import compute, services
+from metrics import compute, ingest, services
 from metrics.models import AccountDailyStatus, AccountDayUsage, MetricPolicy, PendingRecompute
 from tests import factories
 
@@ -313,7 +313,7 @@ def test_ingest_then_commit_recomputes_the_affected_days(
         for i, app in enumerate(["chat", "docs", "bi"])
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        services.import_app_usage(rows=rows, skip_invalid=False)
+        ingest.import_app_usage(rows=rows, skip_invalid=False)
     row = AccountDailyStatus.objects.get(account=account, day=yesterday)
     assert (row.minutes, row.apps_used, row.is_dag, row.analytics_days) == (60, 3, True, 1)
     assert not PendingRecompute.objects.exists()

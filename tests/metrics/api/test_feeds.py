@@ -187,7 +187,7 @@ def test_dates_before_the_retention_horizon_are_refused_and_nothing_is_scheduled
 
 
 def test_the_retention_horizon_itself_is_accepted(coo, accounts, settings):
-    from metrics.services import retention_horizon
+    from metrics.ingest.feeds import retention_horizon
 
     settings.FEED_RETENTION_DAYS = 400
     oldest = retention_horizon()
@@ -236,8 +236,7 @@ def test_records_past_their_bound_are_refused(coo, accounts, day):
 def test_values_at_the_bounds_load_and_recompute(
     coo, accounts, day, django_capture_on_commit_callbacks
 ):
-    from metrics.models import AccountDailyStatus, App
-    from metrics.services import FEED_NUMBER_BOUNDS
+    from metrics.models import FEED_NUMBER_BOUNDS, AccountDailyStatus, App
 
     apps = list(App.objects.values_list("code", flat=True))
     rows = [
