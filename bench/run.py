@@ -39,7 +39,7 @@ from bench.common import (
     make_accounts,
 )
 from core.days import end_of_day, last_complete_day
-from metrics import compute
+from metrics import compute, status_sql
 from metrics.models import (
     AccountDailyStatus,
     App,
@@ -224,7 +224,7 @@ def naive_loop(*, day: dt.date, account_ids: list[int]) -> float:
     (tests/metrics/reference.py), fed one account's rows at a time.
     """
     policy = MetricPolicy.objects.current()
-    first = compute.window_start(day, policy)
+    first = status_sql.window_start(day, policy)
     eod = end_of_day(day)
     with Timer() as timer:
         for account_id in account_ids:
@@ -345,7 +345,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     policy = MetricPolicy.objects.current()
     day = last_complete_day()
-    first = compute.window_start(day, policy)
+    first = status_sql.window_start(day, policy)
     notes: list[str] = []
 
     log(f"{args.accounts:,} accounts")

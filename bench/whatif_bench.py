@@ -41,7 +41,7 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from bench import common  # noqa: E402
-from metrics import compute, whatif  # noqa: E402
+from metrics import status_sql, whatif  # noqa: E402
 from metrics.models import AccountDayUsage, MetricPolicy  # noqa: E402
 
 # A proposal that moves every part of the answer: DAG flags, the window, and level 3.
@@ -89,7 +89,7 @@ def generate(*, accounts: int, last: dt.date) -> None:
     if Account.objects.exists():
         raise SystemExit("--generate needs a database without accounts")
     policy = MetricPolicy.objects.current()
-    first = compute.window_start(last, policy)
+    first = status_sql.window_start(last, policy)
     ids = common.make_accounts(accounts)
     rollup = AccountDayUsage._meta.db_table
     common.execute(

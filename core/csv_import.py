@@ -187,6 +187,15 @@ def require(row: Mapping, name: str):
     return optional(row, name, required=True)
 
 
+def required_text(row: Mapping, name: str) -> str:
+    """The non-empty value of `name` as stripped text (a JSON row may carry a number)."""
+    value = present(row, name)
+    text = value.strip() if isinstance(value, str) else str(value)
+    if text == "":
+        raise RowRejected(name, _("required, but empty"))
+    return text
+
+
 def check_length(name: str, value: str, *, limit: int) -> str:
     if len(value) > limit:
         raise RowRejected(name, _("longer than %(n)d characters") % {"n": limit})

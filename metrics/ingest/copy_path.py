@@ -6,12 +6,17 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 from accounts.models import Account
-from core.csv_import import ImportReport, RowError, RowRejected
+from core.csv_import import (
+    ImportReport,
+    RowRejected,
+    loads_nothing,
+    row_error,
+)
 from metrics.models import (
     FEED_NUMBER_BOUNDS,
     PendingRecompute,
@@ -180,7 +185,6 @@ def import_feed_copy(
     parser.use_header(source.header)
     source.handle.close()
     raw = _RawFile(feed, parser)
-    skipped = [0]  # blank rows, not counted as read
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             for table in (raw.table, raw.days, raw.codes, raw.rescued):
@@ -224,14 +228,20 @@ def import_feed_copy(
                 )
                 schedule_ingest(cursor, total=total, days=days.values(), accounts_sql=accounts)
             else:
-                _load_checked(raw, cursor, total, days, report, skipped, skip_invalid)
+                _load_checked(
+                    raw=raw,
+                    cursor=cursor,
+                    total=total,
+                    days=days,
+                    report=report,
+                    skip_invalid=skip_invalid,
+                )
             for table in (raw.table, raw.days, raw.codes, raw.rescued):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             # As it was, for the rest of a caller's transaction (a rollback restores it too).
             cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
     except NothingLoaded:
         report.registered = []
-        report.read -= skipped[0]
     report.seconds = time.monotonic() - started
     return report
 
@@ -295,28 +305,37 @@ def _insert_all(raw: _RawFile, cursor, days: dict[str, dt.date]) -> bool:
     return True
 
 
+@dataclass
+class _Rescue:
+    """What re-reading the rows the SQL check refused found, besides the rejects."""
+
+    rows: list[tuple] = field(default_factory=list)  # (seq, *parsed row): accepted after all
+    blank: int = 0  # blank rows: read_csv_rows skips them, so they are neither read nor loaded
+
+
 def _load_checked(
+    *,
     raw: _RawFile,
     cursor,
     total: int,
     days: dict[str, dt.date],
     report: ImportReport,
-    skipped: list[int],
     skip_invalid: bool,
 ) -> None:
     """The checked path of import_feed_copy: name the bad rows, then upsert the valid ones."""
     feed, parser = raw.feed, raw.parser
-    rescued: list[tuple] = []
+    rescue = _Rescue()
     bad_cursor = connection.chunked_cursor()  # server-side: a file of bad rows stays out of memory
     try:
         bad_cursor.execute(raw.invalid_rows())
         while batch := bad_cursor.fetchmany(2000):
-            _reparse_bad_rows(feed, parser, batch, report, rescued, skipped)
+            _reparse_bad_rows(batch, parser=parser, report=report, rescue=rescue)
     finally:
         bad_cursor.close()
-    if report.rejected and not skip_invalid:
+    report.read -= rescue.blank
+    if loads_nothing(report, skip_invalid=skip_invalid):
         raise NothingLoaded
-    report.read -= skipped[0]
+    rescued = rescue.rows
     if rescued:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {raw.rescued} (seq bigint, account_id bigint, day date, "
@@ -329,7 +348,7 @@ def _load_checked(
                 copy.write_row(row)
     stage = Stage(feed, cursor)
     stage.source = raw.valid_rows(rescued=bool(rescued))
-    stage.rows = total - len(report.rejected) - skipped[0]
+    stage.rows = total - len(report.rejected) - rescue.blank
     if stage.rows:
         report.loaded, report.created = stage.upsert()
         report.updated = report.loaded - report.created
@@ -356,13 +375,12 @@ def schedule_ingest(cursor, *, total: int, days: Iterable[dt.date], accounts_sql
     )
 
 
-def _reparse_bad_rows(
-    feed, parser: RowParser, batch, report: ImportReport, rescued: list, skipped: list[int]
-) -> None:
+def _reparse_bad_rows(batch, *, parser: RowParser, report: ImportReport, rescue: _Rescue) -> None:
     """Name what is wrong with rows the SQL check refused, exactly as the Python path would.
 
-    Rows the parser accepts after all go to `rescued` as (seq, *parsed row).
+    Rows the parser accepts after all go to `rescue.rows`.
     """
+    feed = parser.feed
     names = {
         (values[1 + parser.at_account] or "").strip() for values in batch
     } - parser.accounts.keys()
@@ -373,18 +391,17 @@ def _reparse_bad_rows(
     for seq, *values in batch:
         texts = ["" if v is None else v for v in values]
         if all(not t.strip() for t in texts):
-            skipped[0] += 1  # a blank row: read_csv_rows skips it too
+            rescue.blank += 1
             continue
         row = parser.csv_dict(texts)
         try:
             parsed = parser.parse(row)
         except RowRejected as exc:
-            raw = tuple(row.get(c) or "" for c in feed.columns)
-            report.rejected.append(RowError(seq + 1, exc.field, exc.reason, raw))
+            report.rejected.append(row_error(seq + 1, exc, row=row, columns=feed.columns))
             continue
         if parsed[2] < 0:  # a new code the SQL pass did not register (odd whitespace)
             code = next(c for c, p in parser.new_codes.items() if p == parsed[2])
             catalog_id = register_code(feed, code, report)
             parser.catalog[code] = catalog_id
             parsed = (parsed[0], parsed[1], catalog_id, *parsed[3:])
-        rescued.append((seq, *parsed))
+        rescue.rows.append((seq, *parsed))

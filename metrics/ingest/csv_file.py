@@ -8,7 +8,10 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from core.csv_import import ImportFileError
+from core.csv_import import (
+    ImportFileError,
+    open_csv,
+)
 
 
 class CsvFeedFile:
@@ -21,28 +24,7 @@ class CsvFeedFile:
 
     def __init__(self, path: Path | str, *, columns: Iterable[str]):
         self.path = Path(path)
-        if not self.path.exists():
-            raise ImportFileError(_("%(path)s: no such file") % {"path": self.path})
-        self.handle = self.path.open(newline="", encoding="utf-8-sig")
-        self.reader = csv.reader(self.handle)
-        try:
-            self.header = [h.strip() for h in next(self.reader)]
-        except StopIteration:
-            self.handle.close()
-            raise ImportFileError(
-                _("%(path)s: the file is empty; expected a header row") % {"path": self.path}
-            ) from None
-        except UnicodeDecodeError:
-            self.handle.close()
-            raise ImportFileError(_("%(path)s: not UTF-8 text") % {"path": self.path}) from None
-        columns = list(columns)
-        missing = [c for c in columns if c not in self.header]
-        if missing:
-            self.handle.close()
-            raise ImportFileError(
-                _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
-                % {"missing": ", ".join(missing), "expected": ",".join(columns)}
-            )
+        self.handle, self.reader, self.header = open_csv(self.path, columns=columns)
 
     def plain(self) -> bool:
         """No quoted values and distinct header names: a data row is exactly one line of the file.

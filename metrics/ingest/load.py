@@ -9,7 +9,11 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from core.csv_import import ImportReport, RowError, RowRejected
+from core.csv_import import (
+    ImportReport,
+    loads_nothing,
+    parsed_rows,
+)
 from metrics.models import (
     PendingRecompute,
 )
@@ -97,18 +101,10 @@ def import_feed(
             stage = Stage(feed, cursor)
             stage.create()
             with stage.writer() as write:
-                for position, row in rows:
-                    report.read += 1
-                    try:
-                        parsed = parse(row)
-                    except RowRejected as exc:
-                        values = as_dict(row)
-                        raw = tuple(
-                            "" if values.get(c) is None else values.get(c) for c in feed.columns
-                        )
-                        report.rejected.append(RowError(position, exc.field, exc.reason, raw))
-                        continue
-                    if report.rejected and not skip_invalid:
+                for parsed in parsed_rows(
+                    rows, parse=parse, report=report, columns=feed.columns, as_dict=as_dict
+                ):
+                    if loads_nothing(report, skip_invalid=skip_invalid):
                         continue  # nothing will be loaded; keep validating to report every row
                     write(parsed)
                     day = parsed[1]
@@ -120,7 +116,7 @@ def import_feed(
                         touched.add(parsed[0])
                         if len(touched) > MAX_LISTED_ACCOUNTS:
                             touched = None
-            if report.rejected and not skip_invalid:
+            if loads_nothing(report, skip_invalid=skip_invalid):
                 raise NothingLoaded
             if stage.rows:
                 stage.resolve_new_codes(parser.new_codes, report)

@@ -9,7 +9,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.csv_import import RowRejected
+from core.csv_import import (
+    RowRejected,
+    required_text,
+)
 from core.days import business_today
 from metrics.models import (
     FEED_NUMBER_BOUNDS,
@@ -51,15 +54,7 @@ class RowParser:
 
     @staticmethod
     def _text(row: dict, name: str) -> str:
-        value = row.get(name)
-        if value is None:
-            raise RowRejected(name, _("missing column"))
-        if not isinstance(value, str):
-            value = str(value)
-        value = value.strip()
-        if value == "":
-            raise RowRejected(name, _("required, but empty"))
-        return value
+        return required_text(row, name)
 
     def _day(self, row: dict) -> dt.date:
         text = self._text(row, "date")
@@ -103,11 +98,7 @@ class RowParser:
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         else:
-            if value is None:
-                raise RowRejected(name, _("missing column"))
-            text = value.strip() if isinstance(value, str) else repr(value)
-            if text == "":
-                raise RowRejected(name, _("required, but empty"))
+            text = required_text(row, name)
             if text.isascii() and text.isdigit():
                 if len(text) > 30:  # int() of thousands of digits is refused by Python itself
                     raise RowRejected(name, feed_number_too_large(name, text))
