@@ -15,10 +15,7 @@ from django.utils import timezone
 from accounts.models import Account
 from core.days import last_complete_day
 from metrics import compute
-from metrics.models import (
-    MetricPolicy,
-    PendingRecompute,
-)
+from metrics.models import MetricPolicy, PendingRecompute
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from core.days import last_complete_day
-from metrics.models import (
-    MetricPolicy,
-    PendingRecompute,
-)
+from metrics.models import MetricPolicy, PendingRecompute
 from metrics.recompute_queue import schedule_recompute
 
 

@@ -18,10 +18,7 @@ from accounts.models import Account
 from core.days import end_of_day
 from visits.models import Requirement, RequirementStatus, Visit
 
-from .models import (
-    AccountDayUsage,
-    ConnectorUsage,
-)
+from .models import AccountDayUsage, ConnectorUsage
 
 
 def window_start(day: dt.date, policy) -> dt.date:

@@ -9,11 +9,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from core.csv_import import ImportReport, RowRejected
-from metrics.models import (
-    FEED_NUMBER_BOUNDS,
-    App,
-    PendingRecompute,
-)
+from metrics.models import FEED_NUMBER_BOUNDS, App, PendingRecompute
 from metrics.recompute_queue import affected_until, schedule_recompute
 
 from .feeds import APP_FEED, CONNECTOR_FEED, Feed

@@ -11,16 +11,8 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 from accounts.models import Account
-from core.csv_import import (
-    ImportReport,
-    RowRejected,
-    loads_nothing,
-    row_error,
-)
-from metrics.models import (
-    FEED_NUMBER_BOUNDS,
-    PendingRecompute,
-)
+from core.csv_import import ImportReport, RowRejected, loads_nothing, row_error
+from metrics.models import FEED_NUMBER_BOUNDS, PendingRecompute
 from metrics.recompute_queue import affected_until, schedule_recompute
 
 from .catalogue import check_new_code, register_code

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.utils.translation import gettext as _
-
-from core.csv_import import (
-    ImportFileError,
-    open_csv,
-)
+from core.csv_import import csv_lines, open_csv
 
 
 class CsvFeedFile:
@@ -41,19 +35,7 @@ class CsvFeedFile:
         return True
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        reader = self.reader
-        line = 1
         try:
-            for values in reader:
-                line = reader.line_num
-                if not values or (not values[0].strip() and all(not v.strip() for v in values)):
-                    continue  # a blank line (same rule as read_csv_rows), cheap test first
-                yield line, values
-        except UnicodeDecodeError:
-            raise ImportFileError(_("line %(line)d: not UTF-8 text") % {"line": line + 1}) from None
-        except csv.Error as exc:
-            raise ImportFileError(
-                _("line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
-            ) from None
+            yield from csv_lines(self.reader)
         finally:
             self.handle.close()

@@ -9,14 +9,8 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from core.csv_import import (
-    ImportReport,
-    loads_nothing,
-    parsed_rows,
-)
-from metrics.models import (
-    PendingRecompute,
-)
+from core.csv_import import ImportReport, loads_nothing, parsed_rows
+from metrics.models import PendingRecompute
 from metrics.recompute_queue import affected_until, schedule_recompute
 
 from .copy_path import CopyFallback, import_feed_copy

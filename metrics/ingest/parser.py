@@ -9,14 +9,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.csv_import import (
-    RowRejected,
-    required_text,
-)
+from core.csv_import import RowRejected, required_text
 from core.days import business_today
-from metrics.models import (
-    FEED_NUMBER_BOUNDS,
-)
+from metrics.models import FEED_NUMBER_BOUNDS
 
 from .catalogue import check_new_code
 from .feeds import Feed, feed_number_too_large, retention_horizon
