@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
-from core.days import business_today, last_complete_day
+from core.days import is_future, last_complete_day
 from verticals.models import Vertical
 from verticals.selectors import is_coo
 
@@ -37,7 +37,7 @@ class PolicyPreviewForm(forms.Form):
 
     def clean_day(self):
         day = self.cleaned_data["day"]
-        if day > business_today():
+        if is_future(day):
             raise forms.ValidationError(_("There is no data after today."))
         return day
 
