@@ -89,7 +89,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     author = factory.SubFactory(UserFactory)
-    visited_on = factory.LazyFunction(timezone.localdate)
+    visited_on = factory.LazyFunction(business_today)
     purpose = "Quarterly review"
 
 
