@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 
-from core.csv_import import ImportFileError, RowRejected, require
+from core.csv_import import RowRejected, check_choice, check_header, check_length, present, require
 from verticals.selectors import people_visible_to, verticals_visible_to
 
 from .models import Account, Contact, ContactRole, Stage
@@ -82,13 +82,7 @@ class RowRulesResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")
-        missing = [c for c in self.columns if c not in (dataset.headers or [])]
-        if missing:
-            # The same words as the import commands (core.csv_import.read_csv_rows).
-            raise ImportFileError(
-                _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
-                % {"missing": ", ".join(missing), "expected": ",".join(self.columns)}
-            )
+        check_header(dataset.headers or [], columns=self.columns)
         self.prepare(dataset, self.user)
 
     def before_import_row(self, row, **kwargs):
@@ -205,20 +199,10 @@ class ContactResource(RowRulesResource):
             raise RowRejected("account", _("unknown account %(value)r") % {"value": external_id})
         name = require(row, "name")
         for column, limit in (("name", 120), ("title", 120), ("email", 254), ("phone", 40)):
-            value = row.get(column)
-            if value is None:
-                raise RowRejected(column, _("missing column"))
-            if len(value) > limit:
-                raise RowRejected(column, _("longer than %(n)d characters") % {"n": limit})
-        role = row.get("role")
-        if role is None:
-            raise RowRejected("role", _("missing column"))
-        if role and role not in ContactRole.values:
-            raise RowRejected(
-                "role",
-                _("%(value)r is not one of %(choices)s")
-                % {"value": role, "choices": ", ".join(ContactRole.values)},
-            )
+            check_length(column, present(row, column), limit=limit)
+        role = present(row, "role")
+        if role:
+            check_choice("role", role, ContactRole.values)
         return {
             "account": account,
             "name": name,

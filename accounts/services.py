@@ -8,7 +8,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.csv_import import ImportReport, RowError, RowRejected, parse_non_negative_int, require
+from core.csv_import import (
+    ImportReport,
+    RowRejected,
+    check_choice,
+    check_length,
+    loads_nothing,
+    parse_non_negative_int,
+    parsed_rows,
+    require,
+    require_columns,
+)
 from verticals.models import Vertical
 
 from . import list_cache
@@ -29,26 +39,19 @@ _UPDATED_FIELDS = ["name", "local_name", "vertical", "headcount", "region", "sta
 
 
 def parse_account_row(row: dict, *, verticals: dict, csms: dict) -> dict:
-    for column in ACCOUNT_COLUMNS:
-        if row.get(column) is None:
-            raise RowRejected(column, _("missing column"))
+    require_columns(row, ACCOUNT_COLUMNS)
     external_id = require(row, "external_id")
     name = require(row, "name")
     for column, limit in _FIELD_LIMITS.items():
-        if len(row[column]) > limit:
-            raise RowRejected(column, _("longer than %(n)d characters") % {"n": limit})
+        check_length(column, row[column], limit=limit)
     code = require(row, "vertical")
     vertical = verticals.get(code)
     if vertical is None:
         raise RowRejected("vertical", _("unknown vertical %(value)r") % {"value": code})
     headcount = parse_non_negative_int(row, "headcount", required=False)
     stage = row["stage"] or None
-    if stage is not None and stage not in Stage.values:
-        raise RowRejected(
-            "stage",
-            _("%(value)r is not one of %(choices)s")
-            % {"value": stage, "choices": ", ".join(Stage.values)},
-        )
+    if stage is not None:
+        check_choice("stage", stage, Stage.values)
     csm = None
     if row["csm"]:
         csm = csms.get(row["csm"])
@@ -74,16 +77,14 @@ def import_accounts(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> 
     usernames = {row.get("csm") for _, row in rows if row.get("csm")}
     csms = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     parsed: dict[str, dict] = {}
-    for line, row in rows:
-        report.read += 1
-        try:
-            account = parse_account_row(row, verticals=verticals, csms=csms)
-        except RowRejected as exc:
-            raw = tuple(row.get(c) or "" for c in ACCOUNT_COLUMNS)
-            report.rejected.append(RowError(line, exc.field, exc.reason, raw))
-            continue
+    for account in parsed_rows(
+        rows,
+        parse=lambda row: parse_account_row(row, verticals=verticals, csms=csms),
+        report=report,
+        columns=ACCOUNT_COLUMNS,
+    ):
         parsed[account["external_id"]] = account
-    if report.rejected and not skip_invalid:
+    if loads_nothing(report, skip_invalid=skip_invalid):
         return report
 
     with transaction.atomic():

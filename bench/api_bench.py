@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.days import business_today
+
 PREFIX = "bench-"
 STATUS_DAYS = 2
 BATCH = 10_000
@@ -38,7 +40,6 @@ COLORS = ("green", "yellow", "red")
 def ensure_data(accounts: int) -> None:
     """Create synthetic accounts and status rows unless the database already has enough."""
     from django.db import connection
-    from django.utils import timezone
 
     from accounts.models import Account, Stage
     from metrics.models import AccountDailyStatus, MetricPolicy
@@ -50,7 +51,7 @@ def ensure_data(accounts: int) -> None:
     ):
         return
     stages = [s.value for s in Stage]
-    day = timezone.localdate() - dt.timedelta(days=1)
+    day = business_today() - dt.timedelta(days=1)
     verticals = list(Vertical.objects.all())
     have = Account.objects.filter(external_id__startswith=PREFIX).count()
     print(f"creating {max(0, accounts - have)} accounts …", file=sys.stderr)
@@ -73,7 +74,7 @@ def ensure_data(accounts: int) -> None:
         .order_by("id")
         .values_list("id", flat=True)[:accounts]
     )
-    policy = MetricPolicy.objects.latest()
+    policy = MetricPolicy.objects.current()
     for back in range(STATUS_DAYS):
         status_day = day - dt.timedelta(days=back)
         print(f"writing status rows of {status_day} …", file=sys.stderr)

@@ -13,7 +13,7 @@ import time
 from django.db import connection
 
 from accounts.models import Account
-from metrics import compute
+from core.days import end_of_day
 from metrics.models import Connector, ConnectorUsage
 from verticals.models import Vertical
 from visits.models import Requirement, Visit
@@ -95,7 +95,7 @@ def generate_connectors_visits_requirements(*, first: dt.date, last: dt.date, id
         ),
         batch_size=5000,
     )
-    end = compute.end_of_day(last)
+    end = end_of_day(last)
     Requirement.objects.bulk_create(
         (
             Requirement(account_id=a, title="bench", raised_at=end - dt.timedelta(hours=a % 200))

@@ -44,6 +44,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
+from core.days import last_complete_day  # noqa: E402
 from metrics.models import MetricPolicy  # noqa: E402
 from reports import pipeline  # noqa: E402
 from verticals.models import Membership, Role  # noqa: E402
@@ -65,7 +66,7 @@ def ensure_data(accounts: int, day: dt.date) -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("the pipeline bench writes with PostgreSQL's generate_series")
     have = Account.objects.filter(external_id__startswith=PREFIX).count()
-    policy = MetricPolicy.objects.latest()
+    policy = MetricPolicy.objects.current()
     with transaction.atomic(), connection.cursor() as cursor:
         if have < accounts:
             print(f"creating {accounts - have} accounts …", file=sys.stderr)
@@ -160,7 +161,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path)
     options = parser.parse_args()
 
-    day = pipeline.default_day()
+    day = last_complete_day()
     ensure_data(options.accounts, day)
     client = coo_client()
     # bench.run and bench.api_bench number their accounts differently: take one that exists.

@@ -41,7 +41,8 @@ from bench.common import (
     log,
     make_accounts,
 )
-from metrics import compute
+from core.days import end_of_day, last_complete_day
+from metrics import compute, status_sql
 from metrics.models import (
     AccountDailyStatus,
     App,
@@ -225,9 +226,9 @@ def naive_loop(*, day: dt.date, account_ids: list[int]) -> float:
     The Python is the test suite's plain reference of the metric definitions
     (tests/metrics/reference.py), fed one account's rows at a time.
     """
-    policy = MetricPolicy.objects.latest()
-    first = compute.window_start(day, policy)
-    eod = compute.end_of_day(day)
+    policy = MetricPolicy.objects.current()
+    first = status_sql.window_start(day, policy)
+    eod = end_of_day(day)
     with Timer() as timer:
         for account_id in account_ids:
             app_rows = [
@@ -345,9 +346,9 @@ def main() -> None:
     load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    policy = MetricPolicy.objects.latest()
-    day = compute.business_today() - dt.timedelta(days=1)
-    first = compute.window_start(day, policy)
+    policy = MetricPolicy.objects.current()
+    day = last_complete_day()
+    first = status_sql.window_start(day, policy)
     notes: list[str] = []
 
     log(f"{args.accounts:,} accounts")
@@ -449,7 +450,7 @@ def main() -> None:
         f"the command's own time: {own_first:.2f} s first load "
         f"({own_first / t_floor_first:.2f}x floor), {own_reload:.2f} s re-load "
         f"({own_reload / t_floor_reload:.2f}x floor). On PostgreSQL a CSV file without quoted "
-        f"values is sent to COPY as it is and checked set-based (metrics.services)."
+        f"values is sent to COPY as it is and checked set-based (metrics.ingest.copy_path)."
     )
 
     table = [

@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.days import last_complete_day
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -39,7 +41,7 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from bench import common  # noqa: E402
-from metrics import compute, whatif  # noqa: E402
+from metrics import status_sql, whatif  # noqa: E402
 from metrics.models import AccountDayUsage, MetricPolicy  # noqa: E402
 
 # A proposal that moves every part of the answer: DAG flags, the window, and level 3.
@@ -86,8 +88,8 @@ def generate(*, accounts: int, last: dt.date) -> None:
     """Synthetic accounts and the rollup of the window ending `last`, in SQL (empty database only)."""
     if Account.objects.exists():
         raise SystemExit("--generate needs a database without accounts")
-    policy = MetricPolicy.objects.latest()
-    first = compute.window_start(last, policy)
+    policy = MetricPolicy.objects.current()
+    first = status_sql.window_start(last, policy)
     ids = common.make_accounts(accounts)
     rollup = AccountDayUsage._meta.db_table
     common.execute(
@@ -122,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark runs on PostgreSQL only (DATABASE_URL)")
-    day = compute.business_today() - dt.timedelta(days=1)
+    day = last_complete_day()
     if args.generate:
         started = time.perf_counter()
         generate(accounts=args.accounts, last=day)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+
+T = TypeVar("T")
 
 
 class ImportFileError(Exception):
@@ -66,16 +69,30 @@ class ImportReport:
         return ", ".join(parts)
 
 
-def read_csv_rows(
-    path: Path | str, *, columns: Iterable[str]
-) -> Iterator[tuple[int, dict[str, str | None]]]:
-    """Yield (line number, row) for each data row; raise ImportFileError when the header lacks a column."""
+def check_header(header: Iterable[str], *, columns: Iterable[str]) -> None:
+    """Raise ImportFileError naming the columns `header` lacks."""
+    header = set(header)
+    columns = list(columns)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ImportFileError(
+            _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
+            % {"missing": ", ".join(missing), "expected": ",".join(columns)}
+        )
+
+
+def open_csv(path: Path | str, *, columns: Iterable[str]):
+    """Open a CSV file and read its header: (handle, csv reader, stripped header names).
+
+    ImportFileError when the file is missing, empty, not UTF-8 or its header lacks
+    a column; the caller closes the handle.
+    """
     path = Path(path)
     if not path.exists():
         raise ImportFileError(_("%(path)s: no such file") % {"path": path})
     handle = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(handle)
     try:
-        reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -84,34 +101,48 @@ def read_csv_rows(
             ) from None
         except UnicodeDecodeError:
             raise ImportFileError(_("%(path)s: not UTF-8 text") % {"path": path}) from None
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise ImportFileError(
-                _("line 1: header lacks column(s) %(missing)s; expected %(expected)s")
-                % {"missing": ", ".join(missing), "expected": ",".join(columns)}
-            )
+        check_header(header, columns=columns)
+    except ImportFileError:
+        handle.close()
+        raise
+    return handle, reader, header
+
+
+def read_csv_rows(
+    path: Path | str, *, columns: Iterable[str]
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Yield (line number, row) for each data row; raise ImportFileError when the header lacks a column."""
+    handle, reader, header = open_csv(path, columns=columns)
+    try:
         width = len(header)
-        line = 1
-        try:
-            for values in reader:
-                line = reader.line_num
-                if not values or all(not v.strip() for v in values):
-                    continue
-                row: dict[str, str | None] = {
-                    name: (values[i].strip() if i < len(values) else None)
-                    for i, name in enumerate(header)
-                }
-                if len(values) > width:
-                    row["__extra__"] = ",".join(values[width:])
-                yield line, row
-        except UnicodeDecodeError:
-            raise ImportFileError(_("line %(line)d: not UTF-8 text") % {"line": line + 1}) from None
-        except csv.Error as exc:
-            raise ImportFileError(
-                _("line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
-            ) from None
+        for line, values in csv_lines(reader):
+            row: dict[str, str | None] = {
+                name: (values[i].strip() if i < len(values) else None)
+                for i, name in enumerate(header)
+            }
+            if len(values) > width:
+                row["__extra__"] = ",".join(values[width:])
+            yield line, row
     finally:
         handle.close()
+
+
+def csv_lines(reader) -> Iterator[tuple[int, list[str]]]:
+    """(editor line, values) of each non-blank row of a csv reader; ImportFileError on bad text."""
+    line = 1
+    try:
+        for values in reader:
+            line = reader.line_num
+            # A blank line is skipped; the cheap test first (a million rows go through here).
+            if not values or (not values[0].strip() and all(not v.strip() for v in values)):
+                continue
+            yield line, values
+    except UnicodeDecodeError:
+        raise ImportFileError(_("line %(line)d: not UTF-8 text") % {"line": line + 1}) from None
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
+        ) from None
 
 
 def rejects_path(path: Path | str) -> Path:
@@ -131,22 +162,67 @@ def write_rejects(path: Path | str, rejected: list[RowError], *, columns: Iterab
     return target
 
 
-def require(row: dict, name: str) -> str:
+# --- Row validation: every import's column checks and messages -------------------------------
+
+
+def present(row: Mapping, name: str):
+    """The row's value of `name` (possibly empty); RowRejected when the row lacks the column."""
     value = row.get(name)
     if value is None:
         raise RowRejected(name, _("missing column"))
-    if value == "":
-        raise RowRejected(name, _("required, but empty"))
     return value
 
 
-def parse_non_negative_int(row: dict, name: str, *, required: bool = True) -> int | None:
-    value = row.get(name)
-    if value is None:
-        raise RowRejected(name, _("missing column"))
+def require_columns(row: Mapping, names: Iterable[str]) -> None:
+    """RowRejected naming the first of `names` the row lacks."""
+    for name in names:
+        present(row, name)
+
+
+def optional(row: Mapping, name: str, *, required: bool):
+    """The value of `name`; None when empty and not `required`, RowRejected when required."""
+    value = present(row, name)
     if value == "":
         if required:
             raise RowRejected(name, _("required, but empty"))
+        return None
+    return value
+
+
+def require(row: Mapping, name: str):
+    """The non-empty value of `name`."""
+    return optional(row, name, required=True)
+
+
+def required_text(row: Mapping, name: str) -> str:
+    """The non-empty value of `name` as stripped text (a JSON row may carry a number)."""
+    value = present(row, name)
+    text = value.strip() if isinstance(value, str) else str(value)
+    if text == "":
+        raise RowRejected(name, _("required, but empty"))
+    return text
+
+
+def check_length(name: str, value: str, *, limit: int) -> str:
+    if len(value) > limit:
+        raise RowRejected(name, _("longer than %(n)d characters") % {"n": limit})
+    return value
+
+
+def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    if value not in choices:
+        raise RowRejected(
+            name,
+            _("%(value)r is not one of %(choices)s")
+            % {"value": value, "choices": ", ".join(choices)},
+        )
+    return value
+
+
+def parse_non_negative_int(row: Mapping, name: str, *, required: bool = True) -> int | None:
+    value = optional(row, name, required=required)
+    if value is None:
         return None
     try:
         number = int(value)
@@ -155,6 +231,46 @@ def parse_non_negative_int(row: dict, name: str, *, required: bool = True) -> in
     if number < 0:
         raise RowRejected(name, _("%(value)s is negative; must be 0 or more") % {"value": value})
     return number
+
+
+# --- The collect-errors loop ----------------------------------------------------------------
+
+
+def row_error(position: int, exc: RowRejected, *, row: Mapping, columns: Iterable[str]) -> RowError:
+    """The RowError of a rejected row, carrying its values of `columns` for the rejects file."""
+    raw = tuple("" if row.get(c) is None else row.get(c) for c in columns)
+    return RowError(position, exc.field, exc.reason, raw)
+
+
+def parsed_rows(
+    rows: Iterable[tuple[int, Any]],
+    *,
+    parse: Callable[[Any], T],
+    report: ImportReport,
+    columns: Iterable[str],
+    as_dict: Callable[[Any], Mapping] | None = None,
+) -> Iterator[T]:
+    """Parse every row, yielding each accepted one and collecting a RowError for each rejected one.
+
+    Every row is parsed even after a rejection, so the report names every bad row;
+    `report.read` counts them all. `as_dict` turns a rejected row into the mapping
+    its values are read from (the row itself by default).
+    """
+    columns = tuple(columns)
+    for position, row in rows:
+        report.read += 1
+        try:
+            parsed = parse(row)
+        except RowRejected as exc:
+            values = as_dict(row) if as_dict is not None else row
+            report.rejected.append(row_error(position, exc, row=values, columns=columns))
+            continue
+        yield parsed
+
+
+def loads_nothing(report: ImportReport, *, skip_invalid: bool) -> bool:
+    """A file with any rejected row loads nothing unless the caller asked to skip invalid rows."""
+    return bool(report.rejected) and not skip_invalid
 
 
 class ImportCommand(BaseCommand):

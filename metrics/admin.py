@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
+from core.days import is_future, last_complete_day
 from verticals.models import Vertical
 from verticals.selectors import is_coo
 
-from . import compute, services, whatif
+from . import services, whatif
+from .ingest import catalogue
 from .models import App, Connector, MetricPolicy, PendingRecompute
 
 # The preview lists at most this many changed accounts (the totals always count them all).
@@ -35,7 +37,7 @@ class PolicyPreviewForm(forms.Form):
 
     def clean_day(self):
         day = self.cleaned_data["day"]
-        if day > compute.business_today():
+        if is_future(day):
             raise forms.ValidationError(_("There is no data after today."))
         return day
 
@@ -88,7 +90,7 @@ class CatalogAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm the selected codes"), permissions=["change"])
     def confirm(self, request, queryset):
-        changed = services.confirm_codes(codes=queryset)
+        changed = catalogue.confirm_codes(codes=queryset)
         self.message_user(request, _("%(n)d code(s) confirmed.") % {"n": changed})
 
     @admin.action(description=_("Merge into…"), permissions=["delete"])
@@ -102,7 +104,7 @@ class CatalogAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             target = form.cleaned_data["target"]
             for source in queryset:
-                moved = services.merge_code(source=source, target=target)
+                moved = catalogue.merge_code(source=source, target=target)
                 self.message_user(
                     request,
                     _("%(source)s merged into %(target)s: %(n)d feed row(s) moved.")
@@ -186,9 +188,9 @@ class MetricPolicyAdmin(admin.ModelAdmin):
         """
         if not is_coo(request.user):
             raise PermissionDenied
-        current = MetricPolicy.objects.latest()
+        current = MetricPolicy.objects.current()
         initial = {name: getattr(current, name) for name in MetricPolicy.DEFINITION_FIELDS}
-        initial["day"] = compute.last_complete_day()
+        initial["day"] = last_complete_day()
         if request.method == "POST":
             data = {name: request.POST.get(name, "") for name in MetricPolicy.DEFINITION_FIELDS}
             data["day"] = request.POST.get("preview_day") or initial["day"].isoformat()
@@ -274,7 +276,7 @@ class MetricPolicyAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         # The "Preview" button's day picker (templates/admin/metrics/metricpolicy/change_form.html).
-        context["preview_day"] = compute.last_complete_day()
+        context["preview_day"] = last_complete_day()
         context["can_preview"] = is_coo(request.user)
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -12,8 +12,8 @@ class MetricsConfig(AppConfig):
         from visits.selectors import set_policy_sla_hours
 
         from .models import AccountDailyStatus, AccountDayUsage, AppUsage, ConnectorUsage
+        from .recompute_queue import recompute_failures
         from .selectors import policy_requirement_sla_hours
-        from .services import recompute_failures
 
         # The rollup shows up in an account's delete confirmation. Named here rather than in
         # its Meta so that naming it needs no migration; move it to Meta with the next one.

@@ -210,6 +210,17 @@ class AccountDayUsage(models.Model):
         indexes = [models.Index(fields=["day"], name="account_day_usage_day")]
 
 
+class MetricPolicyManager(models.Manager):
+    def current(self) -> MetricPolicy:
+        """The policy in force: the newest saved version, else an unsaved one of the field defaults.
+
+        The one rule every caller uses; a migration saves the first version, so the
+        unsaved default only shows on a database emptied by hand.
+        """
+        policy = self.order_by("-id").first()
+        return policy if policy is not None else self.model()
+
+
 class MetricPolicy(models.Model):
     """The metric definitions (docs/metrics.md) and health weights.
 
@@ -317,6 +328,8 @@ class MetricPolicy(models.Model):
         verbose_name=_("saved by"),
     )
     note = models.CharField(_("reason for the change"), max_length=200, blank=True)
+
+    objects = MetricPolicyManager()
 
     class Meta:
         ordering = ["-id"]

@@ -101,7 +101,6 @@ def near_deep_accounts(*, accounts_qs: QuerySet, day: dt.date) -> QuerySet[Accou
     return rows
 
 
-def policy_requirement_sla_hours() -> int | None:
-    """The current metric policy's requirement SLA in hours (None without a policy)."""
-    policy = MetricPolicy.objects.order_by("-id").only("requirement_sla_hours").first()
-    return None if policy is None else policy.requirement_sla_hours
+def policy_requirement_sla_hours() -> int:
+    """The current metric policy's requirement SLA in hours."""
+    return MetricPolicy.objects.current().requirement_sla_hours

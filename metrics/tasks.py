@@ -1,10 +1,10 @@
-"""Celery tasks of the metrics app: thin wrappers around `metrics.services`.
+"""Celery tasks of the metrics app: thin wrappers around `metrics.recompute_queue`.
 
 Every recompute goes through a durable `PendingRecompute` row: the sweep
 splits large ones into chunks of accounts and sends one `run_pending_recompute`
 per chunk (independent tasks, no chord); each claims its row with a lease,
 recomputes and deletes it. A recompute that fails keeps its row, with the error
-and the time of its next attempt (services.run_pending_recompute), and the sweep
+and the time of its next attempt (recompute_queue.run_pending_recompute), and the sweep
 goes on with the others. Tasks are acknowledged late and retried with
 exponential backoff on database errors (e.g. the database gone while recording
 a failure); recomputing is idempotent, so a task that runs twice after a crash
@@ -18,7 +18,9 @@ import datetime as dt
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import compute, services
+from core.days import last_complete_day
+
+from . import recompute_queue
 from .models import PendingRecompute
 
 _RETRY = {
@@ -34,8 +36,8 @@ _RETRY = {
 @shared_task(name="metrics.sweep_pending_recomputes", **_RETRY)
 def sweep_pending_recomputes() -> int:
     """Split large pending recomputes into chunks and send a task for each one not yet running."""
-    services.split_pending_recomputes()
-    ids = services.pending_to_dispatch()
+    recompute_queue.split_pending_recomputes()
+    ids = recompute_queue.pending_to_dispatch()
     for pending_id in ids:
         run_pending_recompute.delay(pending_id)
     return len(ids)
@@ -44,8 +46,8 @@ def sweep_pending_recomputes() -> int:
 @shared_task(name="metrics.run_pending_recompute", bind=True, **_RETRY)
 def run_pending_recompute(self, pending_id: int) -> int | None:
     try:
-        return services.run_pending_recompute(pending_id=pending_id)
-    except services.ChunkBusy as exc:
+        return recompute_queue.run_pending_recompute(pending_id=pending_id)
+    except recompute_queue.ChunkBusy as exc:
         # Same chunk being recomputed by another worker: come back later.
         raise self.retry(exc=exc, countdown=30) from None
 
@@ -53,14 +55,14 @@ def run_pending_recompute(self, pending_id: int) -> int | None:
 @shared_task(name="metrics.recompute_yesterday", **_RETRY)
 def recompute_yesterday() -> None:
     """Nightly (02:00 Asia/Shanghai, django-celery-beat): yesterday's status for every account."""
-    day = compute.business_today() - dt.timedelta(days=1)
-    services.schedule_recompute(start=day, end=day, reason=PendingRecompute.Reason.NIGHTLY)
+    day = last_complete_day()
+    recompute_queue.schedule_recompute(start=day, end=day, reason=PendingRecompute.Reason.NIGHTLY)
 
 
 @shared_task(name="metrics.recompute_range", **_RETRY)
 def recompute_range(start: str, end: str, account_ids: list[int] | None = None) -> None:
     """Recompute [start, end] (ISO dates) for some or all accounts, fanned out in chunks."""
-    services.schedule_recompute(
+    recompute_queue.schedule_recompute(
         start=dt.date.fromisoformat(start),
         end=dt.date.fromisoformat(end),
         account_ids=account_ids,

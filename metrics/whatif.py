@@ -7,7 +7,7 @@ under the proposal, in total and per vertical, and every account whose DAG
 flag or deep-integration level would change (docs/metrics.md, `POST
 /api/v1/policy/what-if/`).
 
-Set-based: the engine's own status SELECT (`metrics.compute._status_select_sql`,
+Set-based: the engine's own status SELECT (`metrics.compute.status_select_sql`,
 the statement a recompute upserts) runs twice in ONE statement, once with the
 current policy's parameters and once with the proposal's, over the same
 AccountDayUsage rollup and connector feed; the two results are joined per
@@ -47,8 +47,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from verticals.models import Vertical
 
-from .compute import AccountFilter, _Dialect, _status_params, _status_select_sql
 from .models import IntegrationLevel, MetricPolicy
+from .status_sql import AccountFilter, Dialect, status_params, status_select_sql
 
 ACCEPTED_SETTINGS: tuple[str, ...] = MetricPolicy.DEFINITION_FIELDS
 DEEP = IntegrationLevel.DEEP.value
@@ -183,13 +183,13 @@ def _scope_sql(accounts_qs: QuerySet | None) -> tuple[str, dict]:
 
 
 def _what_if_sql(current: MetricPolicy, proposal: MetricPolicy, day: dt.date, scope: str):
-    dialect = _Dialect(connection.vendor)
+    dialect = Dialect(connection.vendor)
     everyone = AccountFilter()
     cur_sql, cur_params = _prefixed(
-        _status_select_sql(everyone, current, dialect), _status_params(day, current), "cur_"
+        status_select_sql(everyone, current, dialect), status_params(day, current), "cur_"
     )
     new_sql, new_params = _prefixed(
-        _status_select_sql(everyone, proposal, dialect), _status_params(day, proposal), "new_"
+        status_select_sql(everyone, proposal, dialect), status_params(day, proposal), "new_"
     )
     account = Account._meta.db_table
     vertical = Vertical._meta.db_table
@@ -242,7 +242,7 @@ def what_if(
     transaction on PostgreSQL when not nested in another one.
     """
     cleaned = validate_proposal(proposed)
-    current = current or MetricPolicy.objects.latest()
+    current = current or MetricPolicy.objects.current()
     proposal = proposed_policy(current, cleaned)
     scope, scope_params = _scope_sql(accounts_qs)
     sql, params = _what_if_sql(current, proposal, day, scope)
@@ -252,7 +252,7 @@ def what_if(
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost and connection.vendor == "postgresql":
             cursor.execute("SET TRANSACTION READ ONLY")
-        _Dialect(connection.vendor).tune_session(cursor)
+        Dialect(connection.vendor).tune_session(cursor)
         cursor.execute(sql, {**params, **scope_params})
         rows = cursor.fetchall()
     changed = []

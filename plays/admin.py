@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics.compute import business_today
+from core.days import business_today
 from verticals.admin_scoping import VerticalScopedAdmin
 
 from . import reasons, services

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accounts.models import SIZE_TIER_BOUNDS, Account
-from metrics import compute, rules
+from core.days import business_tz, end_of_day
+from metrics import rules
 from metrics.compute import AccountFilter
 from metrics.models import AccountDailyStatus, Connector, ConnectorUsage, MetricPolicy
 from visits.models import Requirement, RequirementStatus, Visit
@@ -243,10 +244,10 @@ def requirement_overdue(*, day: dt.date, params: dict, accounts: AccountFilter) 
     overdue count): raised at least the SLA before the day ended, no first
     response and not resolved by then, not declined."""
     requirement = Requirement._meta.db_table
-    sla_hours = MetricPolicy.objects.latest().requirement_sla_hours
+    sla_hours = MetricPolicy.objects.current().requirement_sla_hours
     minimum = PRIORITY_ORDER.index(params["min_priority"])
     priorities = ", ".join(f"'{p.value}'" for p in PRIORITY_ORDER[minimum:])
-    eod = compute.end_of_day(day)
+    eod = end_of_day(day)
     sql = f"""
         SELECT r.account_id, a.vertical_id, a.owner_csm_id, COUNT(*), MIN(r.raised_at)
         FROM {requirement} r
@@ -285,7 +286,7 @@ def _business_day(value) -> str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(compute.BUSINESS_TZ).date().isoformat()
+    return value.astimezone(business_tz()).date().isoformat()
 
 
 def no_recent_visit(*, day: dt.date, params: dict, accounts: AccountFilter) -> list[Held]:

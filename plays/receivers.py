@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from metrics.compute import last_complete_day
+from core.days import last_complete_day
 
 from . import evaluation
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from metrics.compute import business_today
+from core.days import business_today
 
 from .models import CLOSED_BY_PERSON, CTA, CTAStatus
 

@@ -7,7 +7,8 @@ import datetime as dt
 from celery import shared_task
 from django.db import DatabaseError
 
-from metrics.compute import AccountFilter, last_complete_day
+from core.days import last_complete_day
+from metrics.compute import AccountFilter
 
 from . import evaluation
 from .triggers import TIME_BASED

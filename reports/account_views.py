@@ -7,13 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import accounts_visible_to
-from metrics.compute import business_today
+from core.days import business_today
 from metrics.models import IntegrationLevel
 from plays import selectors as plays_selectors
 from reports import pipeline
@@ -152,7 +151,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         external_id=external_id,
     )
     day, errors = chosen_day(request)
-    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    today = business_today()
     # Health is the stored status of `day` (by default the last complete day); visits and
     # requirements are listed up to today, so a visit logged a minute ago is on the page.
     review = pipeline.account_review(account=account, day=day, visits_until=max(day, today))

@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
+from core.days import business_today
 from metrics.models import AccountDailyStatus, HealthColor
 from metrics.selectors import near_deep_accounts
 from plays import reasons as cta_reasons
@@ -85,7 +86,7 @@ def week_of(day: dt.date) -> str:
 
 
 def current_week() -> str:
-    return week_of(timezone.localdate())
+    return week_of(business_today())
 
 
 def absolute(path: str) -> str:

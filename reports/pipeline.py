@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Stage, size_tier_filter
-from metrics.compute import business_today, end_of_day, last_complete_day
+from core.days import business_today, end_of_day
 from metrics.models import (
     AccountDailyStatus,
     AccountDayUsage,
@@ -77,10 +77,6 @@ STAGES = [s.value for s in Stage]
 # The health score's components, as AccountDailyStatus stores their points (points_<name>).
 COMPONENT_NAMES = ("dag_rate", "integration", "breadth", "recency", "requirements")
 STAFF_KEYS = [r.value for r in WORKING_ROLES]
-
-
-# The pages default to the engine's last complete day and use its day boundaries.
-default_day = last_complete_day
 
 
 def _ids(verticals: Iterable[Vertical]) -> list[int]:
@@ -123,7 +119,7 @@ def _numbers(verticals: list[Vertical], day: dt.date, counts: dict[int, dict]) -
     if not ids:
         return {}
     end = end_of_day(day)
-    policy = MetricPolicy.objects.latest()
+    policy = MetricPolicy.objects.current()
 
     stages: dict[int, dict[str, int]] = {vid: dict.fromkeys(STAGES, 0) for vid in ids}
     for row in (
@@ -652,7 +648,7 @@ def account_review(*, account: Account, day: dt.date, visits_until: dt.date | No
         .order_by("-day")
         .first()
     )
-    policy = status.policy if status else MetricPolicy.objects.latest()
+    policy = status.policy if status else MetricPolicy.objects.current()
     start = day - dt.timedelta(days=ACCOUNT_HISTORY_DAYS - 1)
     stored = {
         row["day"]: row

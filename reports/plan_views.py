@@ -6,11 +6,12 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import region_label
+from core.days import FUTURE_DAY, day_or_default, is_future
+from metrics.models import MetricPolicy
 from verticals.selectors import verticals_visible_to
 
 from . import planner
@@ -44,8 +45,8 @@ class PlanFilterForm(forms.Form):
     def clean_date(self):
         day = self.cleaned_data["date"]
         # As the pipeline: a plan for a day without stored status would rank on nothing.
-        if day and day > timezone.localdate(timezone=timezone.get_default_timezone()):
-            raise forms.ValidationError(_("The day cannot be in the future."))
+        if day and is_future(day):
+            raise forms.ValidationError(FUTURE_DAY)
         return day
 
     def accepted(self) -> dict:
@@ -67,8 +68,8 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
     """The accounts the user may see, ranked by what a visit is worth now, grouped by region."""
     form = PlanFilterForm(request.GET or None, user=request.user)
     filters = form.accepted()
-    day = filters.get("date") or planner.default_plan_day()
-    policy = planner.current_policy()
+    day = day_or_default(filters.get("date"))
+    policy = MetricPolicy.objects.current()
     entries = planner.visit_plan(
         user=request.user,
         day=day,

@@ -37,7 +37,7 @@ from accounts.models import (
     size_tier_for,
 )
 from accounts.selectors import accounts_visible_to
-from metrics.compute import end_of_day
+from core.days import end_of_day
 from metrics.models import AccountDailyStatus, MetricPolicy
 from metrics.rules import recency_fraction
 from metrics.selectors import DAG_RATE, near_deep_accounts
@@ -175,23 +175,6 @@ class RegionGroup:
         return round(sum(e.score for e in self.entries[:TRIP_SIZE]), 1)
 
 
-def current_policy() -> MetricPolicy:
-    policy = MetricPolicy.objects.order_by("-id").first()
-    return policy if policy is not None else MetricPolicy()
-
-
-def default_plan_day() -> dt.date:
-    """The latest day with computed status (normally yesterday), or today when there is none."""
-    today = timezone.localdate()
-    latest = (
-        AccountDailyStatus.objects.filter(day__lte=today)
-        .order_by("-day")
-        .values_list("day", flat=True)
-        .first()
-    )
-    return latest or today
-
-
 def plan_weights(policy: MetricPolicy) -> list[dict]:
     """The score's parts with their weight from the policy and what earns them, for the page."""
     return [
@@ -256,7 +239,7 @@ def visit_plan(
     policy: MetricPolicy | None = None,
 ) -> list[PlanEntry]:
     """The accounts `user` may see (optionally of one region / vertical code), best visit first."""
-    policy = policy or current_policy()
+    policy = policy or MetricPolicy.objects.current()
     accounts = list(
         plan_accounts(user=user, day=day, policy=policy, region=region, vertical=vertical)
     )

@@ -18,13 +18,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import SizeTier, Stage
 from accounts.selectors import accounts_visible_to
-from metrics.compute import business_today
+from core.days import FUTURE_DAY, business_today, day_or_default, is_future
 from metrics.models import HealthColor, IntegrationLevel
 from metrics.rules import LEVEL_NAMES
 from metrics.status import status_next_level
@@ -44,8 +43,8 @@ class DayForm(forms.Form):
 
     def clean_date(self) -> dt.date | None:
         day = self.cleaned_data["date"]
-        if day and day > timezone.localdate(timezone=timezone.get_default_timezone()):
-            raise forms.ValidationError(gettext_lazy("The day cannot be in the future."))
+        if day and is_future(day):
+            raise forms.ValidationError(FUTURE_DAY)
         return day
 
 
@@ -54,8 +53,8 @@ def chosen_day(request: HttpRequest) -> tuple[dt.date, list[str]]:
     form = DayForm({"date": request.GET.get("date", "")})
     if not form.is_valid():
         errors = [f"{_('Day')}: {message}" for message in form.errors["date"]]
-        return pipeline.default_day(), errors
-    return form.cleaned_data["date"] or pipeline.default_day(), []
+        return day_or_default(None), errors
+    return day_or_default(form.cleaned_data["date"]), []
 
 
 class AccountFilterForm(forms.Form):
@@ -319,7 +318,7 @@ def _context(request: HttpRequest, review: dict, errors: list[str], **extra) -> 
     return {
         "review": review,
         "day": review["day"],
-        "max_day": timezone.localdate(timezone=timezone.get_default_timezone()),
+        "max_day": business_today(),
         "day_errors": errors,
         "side_by_side": _side_by_side(review),
         "stages": Stage.choices,

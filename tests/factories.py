@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import Account, AccountTeamMember, Contact, IntegrationProject, Stage
+from core.days import business_today
 from metrics.models import App, AppUsage, Connector, ConnectorUsage
 from verticals.models import ROLE_GROUPS, STAFF_ROLES, Membership, Role, Vertical
 from visits.models import ActionItem, Requirement, Visit
@@ -88,7 +89,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     author = factory.SubFactory(UserFactory)
-    visited_on = factory.LazyFunction(timezone.localdate)
+    visited_on = factory.LazyFunction(business_today)
     purpose = "Quarterly review"
 
 
@@ -107,7 +108,7 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     title = "Send the integration plan"
-    due_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    due_on = factory.LazyFunction(lambda: business_today() + dt.timedelta(days=7))
 
 
 def app(code: str) -> App:

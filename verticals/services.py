@@ -13,7 +13,16 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.csv_import import ImportReport, RowError, RowRejected, require
+from core.csv_import import (
+    ImportReport,
+    RowRejected,
+    check_choice,
+    check_length,
+    loads_nothing,
+    parsed_rows,
+    require,
+    require_columns,
+)
 
 from .models import (
     COMPANY_ROLES,
@@ -33,8 +42,7 @@ _username_validator = UnicodeUsernameValidator()
 
 def _parse_person(row: dict, verticals: dict[str, Vertical]) -> dict:
     username = require(row, "username")
-    if len(username) > 150:
-        raise RowRejected("username", _("longer than 150 characters"))
+    check_length("username", username, limit=150)
     try:
         _username_validator(username)
     except ValidationError:
@@ -42,12 +50,8 @@ def _parse_person(row: dict, verticals: dict[str, Vertical]) -> dict:
             "username",
             _("%(value)r may contain only letters, digits and @/./+/-/_") % {"value": username},
         ) from None
-    for name in ("full_name", "email", "vertical"):
-        if row.get(name) is None:
-            raise RowRejected(name, _("missing column"))
-    full_name = row["full_name"]
-    if len(full_name) > 150:
-        raise RowRejected("full_name", _("longer than 150 characters"))
+    require_columns(row, ("full_name", "email", "vertical"))
+    full_name = check_length("full_name", row["full_name"], limit=150)
     email = row["email"]
     if email:
         try:
@@ -56,13 +60,7 @@ def _parse_person(row: dict, verticals: dict[str, Vertical]) -> dict:
             raise RowRejected(
                 "email", _("%(value)r is not an email address") % {"value": email}
             ) from None
-    role = require(row, "role")
-    if role not in Role.values:
-        raise RowRejected(
-            "role",
-            _("%(value)r is not one of %(choices)s")
-            % {"value": role, "choices": ", ".join(Role.values)},
-        )
+    role = check_choice("role", require(row, "role"), Role.values)
     code = row["vertical"]
     vertical = None
     if role in VERTICAL_ROLES:
@@ -92,18 +90,15 @@ def import_people(*, rows: Iterable[tuple[int, dict]], skip_invalid: bool) -> Im
     """
     report = ImportReport()
     verticals = {v.code: v for v in Vertical.objects.all()}
-    parsed = []
-    for line, row in rows:
-        report.read += 1
-        try:
-            parsed.append(_parse_person(row, verticals))
-        except RowRejected as exc:
-            report.rejected.append(
-                RowError(
-                    line, exc.field, exc.reason, tuple(row.get(c) or "" for c in PEOPLE_COLUMNS)
-                )
-            )
-    if report.rejected and not skip_invalid:
+    parsed = list(
+        parsed_rows(
+            rows,
+            parse=lambda row: _parse_person(row, verticals),
+            report=report,
+            columns=PEOPLE_COLUMNS,
+        )
+    )
+    if loads_nothing(report, skip_invalid=skip_invalid):
         return report
 
     User = get_user_model()

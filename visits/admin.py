@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import admin as accounts_admin
 from accounts.models import Account
+from core.days import business_today
 from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
 
 from . import selectors, services
@@ -98,7 +98,7 @@ class ActionItemDueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
+        today = business_today()
         if self.value() in ("overdue", "week", "later"):
             return queryset.open().filter(selectors.action_item_bucket_q(self.value(), today=today))
         if self.value() == "open":
@@ -212,7 +212,7 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
         # ?account=ID comes from the account page's "log a visit" button.
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("author", request.user.pk)
-        initial.setdefault("visited_on", timezone.localdate())
+        initial.setdefault("visited_on", business_today())
         return initial
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -436,7 +436,7 @@ class NotVisitedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ("30", str(NOT_VISITED_DAYS)):
-            cutoff = timezone.localdate() - dt.timedelta(days=int(self.value()))
+            cutoff = business_today() - dt.timedelta(days=int(self.value()))
             return queryset.filter(not_visited_since_q(cutoff))
         return queryset
 
@@ -468,7 +468,7 @@ class AccountAdmin(accounts_admin.AccountAdmin):
     def last_visit(self, obj):
         if obj.last_visited_on is None:
             return format_html('<span class="frontline-stale">{}</span>', _("never"))
-        stale = (timezone.localdate() - obj.last_visited_on).days > NOT_VISITED_DAYS
+        stale = (business_today() - obj.last_visited_on).days > NOT_VISITED_DAYS
         return format_html(
             '<span class="{}">{}</span>',
             "frontline-stale" if stale else "",

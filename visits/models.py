@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.days import business_today
 
 
 class VisitType(models.TextChoices):
@@ -31,11 +32,6 @@ class Sentiment(models.TextChoices):
 # How far back a visit may be dated: imports bring years of an old system's records, so the
 # bound is wide; it stops typos like 1999 or 2206 (docs/visits.md, "Visit dates").
 VISIT_HISTORY_YEARS = 10
-
-
-def business_today() -> date:
-    """Today where the business runs (settings.TIME_ZONE), whatever zone is active."""
-    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 def visit_date_bounds(today: date | None = None) -> tuple[date, date]:
@@ -338,7 +334,7 @@ class ActionItemQuerySet(models.QuerySet):
         return self.filter(done_at__isnull=True)
 
     def overdue(self, *, today=None):
-        return self.open().filter(due_on__lt=today or timezone.localdate())
+        return self.open().filter(due_on__lt=today or business_today())
 
 
 class ActionItem(models.Model):
@@ -394,9 +390,7 @@ class ActionItem(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.done_at is None and self.due_on is not None and self.due_on < timezone.localdate()
-        )
+        return self.done_at is None and self.due_on is not None and self.due_on < business_today()
 
 
 class DigestStatus(models.TextChoices):

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,16 +23,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
 
 from accounts.models import Account, AccountTeamMember
 from accounts.selectors import accounts_visible_to
+from core.days import business_today
 from verticals.models import STAFF_ROLES, Membership, Role
 from verticals.selectors import is_coo, scope_by_vertical, user_roles, visible_vertical_ids
 
 from .models import ActionItem, Requirement, Visit, overdue_requirement_q
 
-DEFAULT_REQUIREMENT_SLA_HOURS = 24
 # An account nobody visited for this many days shows up in "not visited lately".
 NOT_VISITED_DAYS = 60
 # Headcount from which a customer counts as large for the visit cadence (the 10,000+ tier).
@@ -46,17 +46,16 @@ _policy_sla_hours = None
 
 
 def set_policy_sla_hours(reader) -> None:
-    """Register `reader() -> int | None`: the current metric policy's requirement SLA in hours."""
+    """Register `reader() -> int`: the current metric policy's requirement SLA in hours."""
     global _policy_sla_hours
     _policy_sla_hours = reader
 
 
 def requirement_sla_hours() -> int:
     """Hours within which a requirement needs its first response, from the current metric policy."""
-    hours = _policy_sla_hours() if _policy_sla_hours is not None else None
-    if not hours:
-        return DEFAULT_REQUIREMENT_SLA_HOURS
-    return hours
+    if _policy_sla_hours is None:
+        raise ImproperlyConfigured("metrics registers the SLA reader; is it in INSTALLED_APPS?")
+    return _policy_sla_hours()
 
 
 def visits_visible_to(user) -> QuerySet[Visit]:
@@ -91,7 +90,7 @@ def with_action_overdue(
     queryset: QuerySet[ActionItem], *, today: dt.date | None = None
 ) -> QuerySet[ActionItem]:
     """Annotate `action_overdue`: not done and due before today (local business day)."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     return queryset.annotate(
         action_overdue=Case(
             When(done_at__isnull=True, due_on__lt=today, then=Value(True)),
@@ -157,7 +156,7 @@ def my_open_action_items(
     user, bucket: str, *, today: dt.date | None = None
 ) -> QuerySet[ActionItem]:
     """The user's open action items of one bucket of `action_item_bucket_q`."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     return (
         action_items_visible_to(user)
         .open()
@@ -173,7 +172,7 @@ def my_action_items_due_this_week(user, *, today: dt.date | None = None) -> Quer
 def my_accounts_not_visited(
     user, *, days: int = NOT_VISITED_DAYS, today: dt.date | None = None
 ) -> QuerySet[Account]:
-    today = today or timezone.localdate()
+    today = today or business_today()
     return my_accounts(user).filter(not_visited_since_q(today - dt.timedelta(days=days)))
 
 
@@ -188,12 +187,12 @@ class MyDay:
     overdue_action_items: int
     action_items_later: int
     not_visited: int
+    sla_hours: int
     not_visited_days: int = NOT_VISITED_DAYS
-    sla_hours: int = DEFAULT_REQUIREMENT_SLA_HOURS
 
 
 def my_day(user, *, today: dt.date | None = None, now: dt.datetime | None = None) -> MyDay:
-    today = today or timezone.localdate()
+    today = today or business_today()
     sla_hours = requirement_sla_hours()
     requirements = my_open_requirements(user)
     return MyDay(
@@ -247,7 +246,7 @@ def visit_cadence(user, *, weeks: int = 8, today: dt.date | None = None) -> Cade
     those verticals (everyone on the front line for the COO) have a row even
     without visits. Four queries whatever the number of visits.
     """
-    today = today or timezone.localdate()
+    today = today or business_today()
     this_monday, sunday = week_bounds(today)
     first_monday = this_monday - dt.timedelta(weeks=weeks - 1)
     week_list = [first_monday + dt.timedelta(weeks=i) for i in range(weeks)]

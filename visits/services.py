@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from core.csv_import import RowRejected, require
+from core.csv_import import RowRejected, check_choice, check_length, optional, present, require
+from core.days import business_today
 from core.limits import FREE_TEXT_MAX_LENGTH
 
 from .models import (
@@ -88,7 +89,7 @@ def log_visit(
     visit = Visit(
         account=account,
         author=author,
-        visited_on=visited_on or timezone.localdate(),
+        visited_on=visited_on or business_today(),
         visit_type=visit_type,
         purpose=purpose,
         summary=summary,
@@ -147,18 +148,10 @@ def complete_action_item(*, action_item: ActionItem, at: dt.datetime | None = No
 
 
 def _choice(row: Mapping, column: str, choices: type, *, default: str) -> str:
-    value = row.get(column)
+    value = optional(row, column, required=False)
     if value is None:
-        raise RowRejected(column, _("missing column"))
-    if value == "":
         return default
-    if value not in choices.values:
-        raise RowRejected(
-            column,
-            _("%(value)r is not one of %(choices)s")
-            % {"value": value, "choices": ", ".join(choices.values)},
-        )
-    return value
+    return check_choice(column, value, choices.values)
 
 
 def _date(row: Mapping, column: str) -> dt.date:
@@ -173,12 +166,8 @@ def _date(row: Mapping, column: str) -> dt.date:
 
 
 def _datetime(row: Mapping, column: str, *, required: bool) -> dt.datetime | None:
-    value = row.get(column)
+    value = optional(row, column, required=required)
     if value is None:
-        raise RowRejected(column, _("missing column"))
-    if value == "":
-        if required:
-            raise RowRejected(column, _("required, but empty"))
         return None
     try:
         moment = parse_datetime(value)
@@ -195,11 +184,9 @@ def _datetime(row: Mapping, column: str, *, required: bool) -> dt.datetime | Non
 
 
 def _text(row: Mapping, column: str, *, limit: int | None = None, required: bool = False) -> str:
-    value = require(row, column) if required else row.get(column)
-    if value is None:
-        raise RowRejected(column, _("missing column"))
-    if limit is not None and len(value) > limit:
-        raise RowRejected(column, _("longer than %(n)d characters") % {"n": limit})
+    value = require(row, column) if required else present(row, column)
+    if limit is not None:
+        check_length(column, value, limit=limit)
     return value
 
 
@@ -212,12 +199,8 @@ def _account(row: Mapping, accounts: Mapping):
 
 
 def _person(row: Mapping, column: str, people: Mapping, *, required: bool):
-    username = row.get(column)
+    username = optional(row, column, required=required)
     if username is None:
-        raise RowRejected(column, _("missing column"))
-    if username == "":
-        if required:
-            raise RowRejected(column, _("required, but empty"))
         return None
     person = people.get(username)
     if person is None:

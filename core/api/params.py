@@ -9,6 +9,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 
+from core.days import FUTURE_DAY, FutureDay, day_or_default
+
 from .errors import InvalidParameter
 
 # Dates the API accepts: far enough back for any history, and room for window arithmetic.
@@ -35,6 +37,15 @@ def date_param(request, name: str) -> dt.date | None:
         raise InvalidParameter(
             name, _("%(value)s is not a calendar date.") % {"value": raw}
         ) from None
+
+
+def day_param(request, name: str = "date") -> dt.date:
+    """The day an endpoint answers for: `name` as a date, refused when in the future,
+    the last complete day when absent (core.days.day_or_default)."""
+    try:
+        return day_or_default(date_param(request, name))
+    except FutureDay:
+        raise InvalidParameter(name, FUTURE_DAY) from None
 
 
 def date_parameter(name: str, description) -> OpenApiParameter:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -33,6 +32,7 @@ from core.api.params import (
     date_parameter,
     is_clean_path_value,
 )
+from core.days import day_or_default
 from metrics.api.accounts.views import visible_account
 from metrics.models import AccountDailyStatus
 from verticals.api.auth import HasModelAddPermission
@@ -199,7 +199,7 @@ class AccountHealthHistoryView(APIView):
                 end = start + dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1)
             else:
                 latest = statuses.order_by("-day").values_list("day", flat=True).first()
-                end = latest or timezone.localdate()
+                end = latest or day_or_default(None)
         if start is None:
             start = max(FIRST_DATE, end - dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1))
         end = min(end, LAST_DATE)
@@ -245,7 +245,8 @@ def _row_problem(row, numeric: tuple[str, ...]) -> tuple[str | None, str] | None
     for name, value in row.items():
         if isinstance(value, str) and "\x00" in value:
             return name, str(_("Contains a NUL character."))
-    from metrics.services import FEED_NUMBER_BOUNDS, feed_number_too_large
+    from metrics.ingest.feeds import feed_number_too_large
+    from metrics.models import FEED_NUMBER_BOUNDS
 
     for name in numeric:
         value = row.get(name)
@@ -408,7 +409,7 @@ class AppUsageIngestView(FeedIngestView):
     numeric_fields = ("minutes", "active_users")
 
     def import_rows(self, rows):
-        from metrics.services import import_app_usage
+        from metrics.ingest import import_app_usage
 
         return import_app_usage(rows=rows, skip_invalid=False)
 
@@ -433,7 +434,7 @@ class ConnectorUsageIngestView(FeedIngestView):
     numeric_fields = ("records",)
 
     def import_rows(self, rows):
-        from metrics.services import import_connector_usage
+        from metrics.ingest import import_connector_usage
 
         return import_connector_usage(rows=rows, skip_invalid=False)
 

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from accounts.selectors import accounts_visible_to
 from core.api.errors import READ_ERRORS, UNSUPPORTED_MEDIA
 from core.api.params import FIRST_DATE
+from core.days import business_today, is_future
 from metrics import whatif
-from metrics.compute import business_today
 from metrics.models import MetricPolicy
 from verticals.api.auth import SingleValuedQueryParameters
 from verticals.selectors import is_coo
@@ -83,7 +83,7 @@ class WhatIfRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Must be on or after %(first)s.") % {"first": FIRST_DATE}
             )
-        if value > business_today():
+        if is_future(value):
             raise serializers.ValidationError(
                 _("Must not be after today (%(today)s): there is no data yet.")
                 % {"today": business_today()}

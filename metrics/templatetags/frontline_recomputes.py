@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from metrics import services
+from metrics import recompute_queue
 
 register = template.Library()
 
@@ -20,4 +20,4 @@ def recompute_failures(context):
         or not user.has_perm("metrics.view_pendingrecompute")
     ):
         return None
-    return services.recompute_failures()
+    return recompute_queue.recompute_failures()

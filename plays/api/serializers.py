@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from metrics.compute import business_today
+from core.days import business_today
 from plays import reasons
 from plays.models import CLOSED_BY_PERSON, CTA, Play
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api.errors import READ_ERRORS, READ_ONE_ERRORS, WRITE_ERRORS, NotFoundError
 from core.api.pagination import KeysetPagination
-from metrics.compute import business_today
+from core.days import business_today
 from plays import services
 from plays.models import Play
 from plays.selectors import ctas_visible_to

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import template
 
-from metrics.compute import business_today
+from core.days import business_today
 from plays import selectors
 
 register = template.Library()

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.models import Stage
 from core.api.errors import READ_ONE_ERRORS, NotFoundError
-from core.api.params import date_param, date_parameter, is_clean_path_value
-from reports.pipeline import default_day, vertical_pipeline
+from core.api.params import date_parameter, day_param, is_clean_path_value
+from reports.pipeline import vertical_pipeline
 from verticals.api.serializers import StaffingSerializer
 from verticals.api.views import STAFFING_EXAMPLE
 from verticals.selectors import verticals_visible_to
@@ -99,7 +99,7 @@ class VerticalPipelineView(APIView):
         ],
     )
     def get(self, request, code: str):
-        day = date_param(request, "date") or default_day()
+        day = day_param(request, "date")
         vertical = None
         if is_clean_path_value(code):
             vertical = verticals_visible_to(request.user).filter(code=code).first()

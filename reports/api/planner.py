@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import READ_ERRORS, InvalidParameter
-from core.api.params import date_param
+from core.api.params import day_param
 from reports import planner
 from verticals.selectors import verticals_visible_to
 
@@ -113,7 +113,7 @@ class VisitPlanView(APIView):
         ],
     )
     def get(self, request):
-        day = date_param(request, "date") or planner.default_plan_day()
+        day = day_param(request, "date")
         vertical = request.query_params.get("vertical", "")
         if vertical and not verticals_visible_to(request.user).filter(code=vertical).exists():
             raise InvalidParameter("vertical", _("No vertical with this code that you may see."))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from core.days import business_today
 from metrics.models import MetricPolicy
 from tests import factories
 from visits import selectors, services
@@ -27,7 +28,7 @@ def test_the_account_page_offers_log_a_visit_which_prefills_the_form(client, csm
     form = client.get(add).context["adminform"].form
     assert str(form["account"].value()) == str(own.account.pk)
     assert form["author"].value() == csm.pk
-    assert form["visited_on"].value() == timezone.localdate()
+    assert form["visited_on"].value() == business_today()
 
 
 def test_contributors_log_visits_but_cannot_edit_them(client, own):
@@ -39,7 +40,7 @@ def test_contributors_log_visits_but_cannot_edit_them(client, own):
         reverse("admin:visits_visit_add"),
         {
             "account": str(own.account.pk),
-            "visited_on": timezone.localdate().isoformat(),
+            "visited_on": business_today().isoformat(),
             "visit_type": "workshop",
             "author": str(bd.pk),
             "sentiment": "positive",
@@ -50,12 +51,12 @@ def test_contributors_log_visits_but_cannot_edit_them(client, own):
             "requirements-0-category": "training",
             "requirements-0-priority": "medium",
             "requirements-0-status": "open",
-            "requirements-0-raised_at_0": timezone.localdate().isoformat(),
+            "requirements-0-raised_at_0": business_today().isoformat(),
             "requirements-0-raised_at_1": "10:00:00",
             "action_items-TOTAL_FORMS": "1",
             "action_items-INITIAL_FORMS": "0",
             "action_items-0-title": "Book the training room",
-            "action_items-0-due_on": timezone.localdate().isoformat(),
+            "action_items-0-due_on": business_today().isoformat(),
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -72,7 +73,7 @@ def test_contributors_log_visits_but_cannot_edit_them(client, own):
 
 
 def test_my_open_requirements_and_action_items(csm, own, other):
-    today = timezone.localdate()
+    today = business_today()
     monday, sunday = selectors.week_bounds(today)
     assert set(selectors.my_open_requirements(csm)) == {own.requirement}
     assert not selectors.my_open_requirements(factories.person("sa", "manufacturing"))
@@ -101,7 +102,7 @@ def test_my_open_requirements_and_action_items(csm, own, other):
 
 
 def test_my_accounts_not_visited_in_60_days(csm, own):
-    today = timezone.localdate()
+    today = business_today()
     never = factories.AccountFactory(owner_csm=csm)
     long_ago = factories.AccountFactory(owner_csm=csm)
     factories.VisitFactory(account=long_ago, author=csm, visited_on=today - dt.timedelta(days=61))
@@ -146,7 +147,7 @@ def test_overdue_requirements_stand_out_by_the_policy_sla(client, csm, own):
 
 def test_overdue_action_items_stand_out(client, csm, own):
     late = factories.ActionItemFactory(
-        account=own.account, owner=csm, due_on=timezone.localdate() - dt.timedelta(days=1)
+        account=own.account, owner=csm, due_on=business_today() - dt.timedelta(days=1)
     )
     client.force_login(csm)
     url = reverse("admin:visits_actionitem_changelist")
@@ -230,9 +231,9 @@ def test_log_visit_service_keeps_attendees_to_the_account(csm, own, other):
         staff_attendees=[csm],
         contact_attendees=[own.contact],
         requirements=[{"title": "Connect SAP", "category": "integration", "owner": csm}],
-        action_items=[{"title": "Send plan", "owner": csm, "due_on": timezone.localdate()}],
+        action_items=[{"title": "Send plan", "owner": csm, "due_on": business_today()}],
     )
-    assert visit.visited_on == timezone.localdate()
+    assert visit.visited_on == business_today()
     assert Requirement.objects.get(visit=visit).account == own.account
     assert ActionItem.objects.get(visit=visit).account == own.account
     assert list(visit.contact_attendees.all()) == [own.contact]
@@ -245,7 +246,7 @@ def test_saving_a_visit_logged_from_the_account_goes_back_to_the_account(client,
         add,
         {
             "account": str(own.account.pk),
-            "visited_on": timezone.localdate().isoformat(),
+            "visited_on": business_today().isoformat(),
             "visit_type": "check_in",
             "author": str(csm.pk),
             "sentiment": "neutral",

@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.models import Account, Contact
 from accounts.resources import AccountResource, ContactResource
 from accounts.services import import_accounts
+from core.days import business_today
 from tests import factories
-from visits.models import Requirement, Visit, business_today
+from visits.models import Requirement, Visit
 from visits.resources import RequirementResource, VisitResource
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Account, AccountTeamMember, Contact, IntegrationProject
+from core.days import business_today
 from metrics.models import App, Connector, MetricPolicy, PendingRecompute
 from tests import factories
 from verticals.models import APIToken, Membership, Vertical
@@ -143,7 +143,7 @@ class World:
             "other": factories.person("tech", "consumer_retail", username="tech_person_r"),
         }
         self.token = APIToken.objects.create(user=owner_m, prefix="abcd1234", key_hash="0" * 64)
-        today = timezone.localdate()
+        today = business_today()
         self.pending = PendingRecompute.objects.create(start=today, end=today, reason="manual")
 
     def obj(self, model: str, scope: str):

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from visits.models import Visit
 
@@ -87,7 +87,7 @@ def test_the_visit_form_refuses_another_verticals_account_and_strangers_as_atten
     visits_before = Visit.objects.count()
     data = {
         "account": str(second.pk),
-        "visited_on": timezone.localdate().isoformat(),
+        "visited_on": business_today().isoformat(),
         "visit_type": "check_in",
         "author": str(csm.pk),
         "sentiment": "neutral",
@@ -194,7 +194,7 @@ def test_the_cadence_page_is_for_leads_and_the_coo(client, csm, other_csm, coo, 
 def test_cadence_counts_authors_and_attendees_per_week(coo, csm, own):
     from visits.selectors import visit_cadence, week_bounds
 
-    today = timezone.localdate()
+    today = business_today()
     monday = week_bounds(today)[0]
     colleague = factories.person("sa", "manufacturing", username="sa_m")
     big = factories.AccountFactory(headcount=200_000)

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from core.days import business_today
 from tests import factories
 from tests.admin.test_import_export import csv_dataset, errors_of
 from tests.api.conftest import token_client
-from visits.models import Visit, business_today, visit_date_bounds
+from visits.models import Visit, visit_date_bounds
 from visits.resources import VisitResource
 
 pytestmark = pytest.mark.django_db

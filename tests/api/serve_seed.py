@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from core.days import business_today
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -16,7 +18,6 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.utils import timezone
 
     from accounts.models import Account
     from metrics.models import AccountDailyStatus, MetricPolicy
@@ -30,7 +31,7 @@ def main() -> None:
     coo.is_superuser = True  # may add visits and feed rows through every endpoint
     coo.save()
     policy = MetricPolicy.objects.latest()
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = business_today() - dt.timedelta(days=1)
     for n, vertical in enumerate(Vertical.objects.all()):
         for k in range(2):
             account = Account.objects.create(

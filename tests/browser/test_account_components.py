@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.compute import last_complete_day
+from core.days import last_complete_day
 from metrics.models import MetricPolicy
 from tests import factories
 from tests.browser.conftest import login

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from tests.browser.conftest import login
 from visits.models import Visit
@@ -21,7 +21,7 @@ def test_a_visit_logged_from_the_account_page_shows_on_it_at_once(page, live_ser
     account = factories.AccountFactory(name="Sany Heavy", external_id="sany", owner_csm=csm)
     login(page, live_server, "csm_page", "pw-frontline-1")
     page.goto(f"{live_server.url}/accounts/sany/")
-    today = timezone.localdate().isoformat()
+    today = business_today().isoformat()
     assert f"visits and requirements up to {today}" in page.inner_text("#as-of")
     page.click("#log-visit")
     page.wait_for_selector("#visit_form")
@@ -39,7 +39,7 @@ def test_log_a_visit_ignores_a_next_that_leaves_the_site(client):
     client.force_login(csm)
     data = {
         "account": str(account.pk),
-        "visited_on": timezone.localdate().isoformat(),
+        "visited_on": business_today().isoformat(),
         "visit_type": "check_in",
         "author": str(csm.pk),
         "sentiment": "neutral",

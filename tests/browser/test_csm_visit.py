@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from tests.browser.conftest import login
 from visits.models import ActionItem, Requirement, Visit
@@ -31,7 +31,7 @@ def test_csm_logs_a_visit_with_a_requirement_and_an_action_item(page, live_serve
     # Prefilled: the account, the current user as author, today.
     assert page.input_value("#id_account") == str(account.pk)
     assert page.input_value("#id_author") == str(csm.pk)
-    assert page.input_value("#id_visited_on") == timezone.localdate().isoformat()
+    assert page.input_value("#id_visited_on") == business_today().isoformat()
 
     page.select_option("#id_visit_type", "business_review")
     page.fill("#id_purpose", "Quarterly business review")
@@ -49,7 +49,7 @@ def test_csm_logs_a_visit_with_a_requirement_and_an_action_item(page, live_serve
     page.select_option("#id_requirements-0-category", "integration")
     page.select_option("#id_requirements-0-priority", "high")
     page.fill("#id_action_items-0-title", "Send the connector plan")
-    page.fill("#id_action_items-0-due_on", timezone.localdate().isoformat())
+    page.fill("#id_action_items-0-due_on", business_today().isoformat())
     page.click("input[name=_save]")
     # Back on the account's page, with the news that the visit was saved.
     page.wait_for_selector("#account_form")

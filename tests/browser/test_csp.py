@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.pipeline import default_day
+from core.days import last_complete_day as default_day
 from tests.browser.conftest import login
 from tests.browser.test_pipeline import assert_drawn_with_data, charts_on
 from tests.reports.data import realistic_data_set

@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-from metrics.compute import business_today
+from core.days import business_today
+from core.days import last_complete_day as default_day
 from plays.evaluation import evaluate
 from plays.models import CTA
-from reports.pipeline import default_day
 from tests import factories
 from tests.browser.conftest import login
 from tests.browser.test_pipeline import DOCS_SCREENSHOTS, save

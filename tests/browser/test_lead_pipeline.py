@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from metrics.compute import last_complete_day
+from core.days import last_complete_day
 from tests import factories
 from tests.browser.conftest import login
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from tests.browser.conftest import login
 from visits.selectors import week_bounds
@@ -20,7 +20,7 @@ pytestmark = [
 def test_overdue_this_week_and_later_are_separate_lists(page, live_server):
     csm = factories.person("csm", "manufacturing", username="csm_day")
     account = factories.AccountFactory(owner_csm=csm)
-    today = timezone.localdate()
+    today = business_today()
     _, sunday = week_bounds(today)
     factories.ActionItemFactory(
         account=account, owner=csm, title="Months old", due_on=today - dt.timedelta(days=90)

@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from reports.pipeline import default_day
+from core.days import business_today
+from core.days import last_complete_day as default_day
 from tests import factories
 from tests.browser.conftest import login
 from tests.reports.data import realistic_data_set
@@ -70,7 +70,7 @@ def test_a_csm_logs_a_visit_on_the_phone(phone, live_server, screenshot_dir):
     page.select_option("#id_requirements-0-category", "integration")
     page.fill("#id_action_items-0-title", "Send the connector plan")
     due = page.locator("#id_action_items-0-due_on")
-    due.fill(timezone.localdate().isoformat())
+    due.fill(business_today().isoformat())
     # The follow-up's owner and due date are on the screen, not off to the right.
     for field in ("#id_action_items-0-due_on", ".field-owner .select2-selection"):
         box = page.locator(f".inline-group {field}").last.bounding_box()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from reports.pipeline import default_day
+from core.days import last_complete_day as default_day
 from tests.browser.conftest import login
 from tests.reports.data import realistic_data_set
 

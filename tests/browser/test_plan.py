@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from core.days import last_complete_day
 from demo.seed import DEMO_PASSWORD
-from metrics.compute import business_today
 from tests.browser.conftest import login
 
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -26,7 +25,7 @@ def demo(db):
     """A small demo (its named large customers plus 40 generated) with the status the plan reads."""
     call_command("seed_demo", "--accounts", "40", verbosity=0)
     call_command("recompute_metrics", verbosity=0)  # every day of the demo's feeds
-    return business_today() - dt.timedelta(days=1)
+    return last_complete_day()
 
 
 def test_coo_plans_a_trip_by_region(page, live_server, screenshot_dir, demo):

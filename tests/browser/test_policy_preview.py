@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from core.days import last_complete_day
 from demo.seed import DEMO_PASSWORD
 from metrics import whatif
-from metrics.compute import business_today
 from metrics.models import AccountDailyStatus, MetricPolicy
 from tests.browser.conftest import login
 
@@ -28,7 +27,7 @@ def demo(db):
     """A small demo (its named large customers plus 40 generated) with its status computed."""
     call_command("seed_demo", "--accounts", "40", verbosity=0)
     call_command("recompute_metrics", verbosity=0)
-    return business_today() - dt.timedelta(days=1)
+    return last_complete_day()
 
 
 def test_coo_previews_a_stricter_dag_threshold(page, live_server, screenshot_dir, demo):

@@ -17,13 +17,12 @@ Two moments are cut:
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
 
 from bench.run import make_accounts, write_feed_csv
-from metrics import compute
+from core.days import last_complete_day
 from metrics.models import AppUsage, PendingRecompute
 
 from . import snapshots
@@ -71,7 +70,7 @@ def _cut_import(path, statement: str) -> tuple[int, str, str]:
 def large_file(transactional_db, tmp_path):
     make_accounts(ACCOUNTS)
     path = tmp_path / "usage.csv"
-    rows = write_feed_csv(path, day=compute.business_today() - dt.timedelta(days=1), apps=APPS)
+    rows = write_feed_csv(path, day=last_complete_day(), apps=APPS)
     return path, rows
 
 

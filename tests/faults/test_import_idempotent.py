@@ -8,12 +8,10 @@ daily status.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from bench.run import make_accounts
-from metrics import compute
+from core.days import last_complete_day
 
 from . import feeds, snapshots
 from .conftest import manage, start_manage
@@ -48,7 +46,7 @@ def _import(path) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_same_file_twice_and_overlapping_files_at_once_equal_one_import_of_the_union(tmp_path):
     make_accounts(ACCOUNTS)
-    days = feeds.last_days(DAYS, last=compute.business_today() - dt.timedelta(days=1))
+    days = feeds.last_days(DAYS, last=last_complete_day())
     half, overlap = ACCOUNTS // 2, ACCOUNTS // 5
     first = tmp_path / "first.csv"
     second = tmp_path / "second.csv"

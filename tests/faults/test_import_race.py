@@ -19,14 +19,13 @@ row is rolled back and A's statement finishes.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import psycopg
 import pytest
 
 from bench.run import make_accounts
-from metrics import compute
+from core.days import last_complete_day
 
 from . import feeds, snapshots
 from .conftest import database_url_of_tests, fetch, manage, start_manage
@@ -50,7 +49,7 @@ def _write(path, *, accounts, ranks, days) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_imports_keep_the_newer_rollup(tmp_path):
     make_accounts(ACCOUNTS)
-    days = feeds.last_days(DAYS, last=compute.business_today() - dt.timedelta(days=1))
+    days = feeds.last_days(DAYS, last=last_complete_day())
     first, second, union = (tmp_path / f"{n}.csv" for n in ("a", "b", "union"))
     _write(first, accounts=range(1, 21), ranks=(0, 1, 2), days=days)
     _write(second, accounts=range(11, ACCOUNTS + 1), ranks=(3, 4, 5), days=days)

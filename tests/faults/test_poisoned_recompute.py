@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from metrics.compute import business_today
+from core.days import business_today
 from metrics.models import AccountDailyStatus, PendingRecompute
 from tests import factories
 

@@ -17,6 +17,7 @@ import datetime as dt
 import pytest
 
 from bench.run import make_accounts
+from core.days import last_complete_day
 from metrics import compute
 from metrics.models import AppUsage, PendingRecompute
 
@@ -37,7 +38,7 @@ def test_redis_restart_loses_no_recompute_and_doubles_nothing(
     private_redis, start_worker, tmp_path
 ):
     make_accounts(ACCOUNTS)
-    last = compute.business_today() - dt.timedelta(days=1)
+    last = last_complete_day()
     first_file = tmp_path / "usage-1.csv"
     first_rows = feeds.write(
         first_file, accounts=range(1, ACCOUNTS + 1), days=feeds.last_days(3, last=last)

@@ -19,6 +19,7 @@ import datetime as dt
 import pytest
 
 from bench.run import generate_connectors_visits_requirements, generate_window, make_accounts
+from core.days import last_complete_day
 from metrics import compute
 from metrics.models import PendingRecompute
 
@@ -35,7 +36,7 @@ DAYS = 12  # days recomputed
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_recompute_then_new_worker_matches_clean_run(private_redis, start_worker):
-    last = compute.business_today() - dt.timedelta(days=1)
+    last = last_complete_day()
     first = last - dt.timedelta(days=DAYS - 1)
     feed_first = last - dt.timedelta(days=FEED_DAYS - 1)
     ids = make_accounts(ACCOUNTS)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from metrics.compute import business_today
+from core.days import business_today
 from tests import factories
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from bench.run import naive_loop
+from core.days import end_of_day
 from metrics import compute
 from metrics.models import AccountDailyStatus, App, Connector
 from tests import factories
@@ -34,9 +35,7 @@ def test_naive_loop_agrees_with_the_engine():
         for connector in connectors:
             factories.connector_usage(account, day, connector.code, 800)
     factories.VisitFactory(account=account, visited_on=DAY - dt.timedelta(days=40))
-    factories.RequirementFactory(
-        account=account, raised_at=compute.end_of_day(DAY - dt.timedelta(days=5))
-    )
+    factories.RequirementFactory(account=account, raised_at=end_of_day(DAY - dt.timedelta(days=5)))
 
     # The engine reads the window from the rollup, which a recompute of each day builds.
     compute.recompute(start=DAY - dt.timedelta(days=29), end=DAY, account_ids=[account.pk])

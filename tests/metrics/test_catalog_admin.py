@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from metrics import services
+from metrics import models
+from metrics.ingest import catalogue
 from metrics.models import App, AppUsage, Connector, ConnectorUsage, PendingRecompute
 from tests import factories
 
@@ -65,10 +66,10 @@ def test_merge_into_moves_the_feed_rows_adds_same_keys_and_deletes_the_code(
 
 def test_merge_caps_the_added_values_at_their_bound(accounts):
     source = Connector.objects.create(code="sap", name="sap", registered_by_feed=True)
-    bound = services.FEED_NUMBER_BOUNDS["records"]
+    bound = models.FEED_NUMBER_BOUNDS["records"]
     factories.connector_usage(accounts[0], D, "sap", bound)
     factories.connector_usage(accounts[0], D, "sap_s4", bound)
-    assert services.merge_code(source=source, target=Connector.objects.get(code="sap_s4")) == 1
+    assert catalogue.merge_code(source=source, target=Connector.objects.get(code="sap_s4")) == 1
     assert list(ConnectorUsage.objects.values_list("connector__code", "records")) == [
         ("sap_s4", bound)
     ]

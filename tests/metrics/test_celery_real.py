@@ -7,12 +7,11 @@ so parallel test processes on the same Redis do not take each other's tasks.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 
-from metrics import compute, services
+from core.days import last_complete_day
+from metrics import ingest
 from metrics.models import AccountDailyStatus, PendingRecompute
 from tests import factories
 from tests.real_celery import requires_broker, running_worker, wait_for
@@ -29,7 +28,7 @@ def real_worker():
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_recomputes_after_ingest(real_worker):
     account = factories.AccountFactory(external_id="real-1")
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     rows = [
         (
             i,
@@ -43,7 +42,7 @@ def test_real_worker_recomputes_after_ingest(real_worker):
         )
         for i, app_code in enumerate(["chat", "docs", "reports"])
     ]
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=rows, skip_invalid=False
     )  # commits; the sweep is sent on commit
     assert report.loaded == 3

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from metrics import compute, services
+from core.days import business_today, end_of_day, last_complete_day
+from metrics import compute, ingest, services
 from metrics.models import AccountDailyStatus, AccountDayUsage, MetricPolicy, PendingRecompute
 from tests import factories
 
@@ -199,7 +200,7 @@ def test_health_components_match_rules(account):
 
 
 def test_visit_recency_and_overdue_requirements_boundaries(account):
-    eod = compute.end_of_day(D)
+    eod = end_of_day(D)
     # Raised exactly SLA hours before the end of the day: overdue that day.
     factories.RequirementFactory(account=account, raised_at=eod - dt.timedelta(hours=24))
     # One second later: not yet.
@@ -278,7 +279,7 @@ def test_recompute_limited_to_accounts(account):
 
 
 def test_policy_change_recomputes_the_current_window(account, django_capture_on_commit_callbacks):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     usage(account, yesterday, chat=15, docs=15, mail=15)  # 45 minutes, 3 apps
     compute.recompute(start=yesterday, end=yesterday)
     old = AccountDailyStatus.objects.get(account=account, day=yesterday)
@@ -297,7 +298,7 @@ def test_policy_change_recomputes_the_current_window(account, django_capture_on_
 def test_ingest_then_commit_recomputes_the_affected_days(
     account, django_capture_on_commit_callbacks
 ):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     rows = [
         (
             i,
@@ -312,7 +313,7 @@ def test_ingest_then_commit_recomputes_the_affected_days(
         for i, app in enumerate(["chat", "docs", "bi"])
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        services.import_app_usage(rows=rows, skip_invalid=False)
+        ingest.import_app_usage(rows=rows, skip_invalid=False)
     row = AccountDailyStatus.objects.get(account=account, day=yesterday)
     assert (row.minutes, row.apps_used, row.is_dag, row.analytics_days) == (60, 3, True, 1)
     assert not PendingRecompute.objects.exists()
@@ -320,5 +321,5 @@ def test_ingest_then_commit_recomputes_the_affected_days(
 
 def test_requirement_created_now_does_not_break_today(account):
     factories.RequirementFactory(account=account, raised_at=timezone.now())
-    today = compute.business_today()
+    today = business_today()
     assert status_of(account, today).overdue_requirements == 0

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from metrics import services
+from metrics import ingest
+from metrics.ingest import feeds
 from metrics.models import App, AppUsage, Connector, ConnectorUsage, PendingRecompute
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def app_rows(*rows):
 
 def test_loads_rows_and_reports_created(accounts, today):
     day = (today - dt.timedelta(days=1)).isoformat()
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(("ent-0", day, "chat", 90, 5), ("ent-0", day, "bi", "30", "2")),
         skip_invalid=False,
     )
@@ -32,8 +33,8 @@ def test_loads_rows_and_reports_created(accounts, today):
 
 def test_resending_a_key_replaces_its_values(accounts, today):
     day = today.isoformat()
-    services.import_app_usage(rows=app_rows(("ent-1", day, "docs", 10, 1)), skip_invalid=False)
-    report = services.import_app_usage(
+    ingest.import_app_usage(rows=app_rows(("ent-1", day, "docs", 10, 1)), skip_invalid=False)
+    report = ingest.import_app_usage(
         rows=app_rows(("ent-1", day, "docs", 25, 3), ("ent-1", day, "chat", 5, 1)),
         skip_invalid=False,
     )
@@ -44,14 +45,14 @@ def test_resending_a_key_replaces_its_values(accounts, today):
 
 def test_same_values_resent_count_as_updated(accounts, today):
     rows = app_rows(("ent-1", today.isoformat(), "docs", 10, 1))
-    services.import_app_usage(rows=rows, skip_invalid=False)
-    report = services.import_app_usage(rows=rows, skip_invalid=False)
+    ingest.import_app_usage(rows=rows, skip_invalid=False)
+    report = ingest.import_app_usage(rows=rows, skip_invalid=False)
     assert (report.loaded, report.created, report.updated) == (1, 0, 1)
 
 
 def test_a_key_twice_in_one_input_keeps_the_last(accounts, today):
     day = today.isoformat()
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(("ent-2", day, "chat", 10, 1), ("ent-2", day, "chat", 70, 4)),
         skip_invalid=False,
     )
@@ -76,7 +77,7 @@ def test_a_key_twice_in_one_input_keeps_the_last(accounts, today):
 )
 def test_bad_rows_are_named_with_field_and_reason_and_nothing_loads(accounts, row, field, reason):
     good = ("ent-0", "2024-01-01", "chat", 60, 2)
-    report = services.import_app_usage(rows=app_rows(good, row), skip_invalid=False)
+    report = ingest.import_app_usage(rows=app_rows(good, row), skip_invalid=False)
     assert len(report.rejected) == 1
     error = report.rejected[0]
     assert (error.line, error.field) == (1, field)
@@ -88,7 +89,7 @@ def test_bad_rows_are_named_with_field_and_reason_and_nothing_loads(accounts, ro
 
 def test_future_date_rejected_and_today_allowed(accounts, today):
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(
             ("ent-0", today.isoformat(), "chat", 1, 1), ("ent-0", tomorrow, "chat", 1, 1)
         ),
@@ -100,7 +101,7 @@ def test_future_date_rejected_and_today_allowed(accounts, today):
 
 
 def test_skip_invalid_loads_the_valid_rows(accounts):
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(
             ("ent-0", "2024-01-01", "chat", 60, 2), ("ghost", "2024-01-01", "chat", 1, 1)
         ),
@@ -112,7 +113,7 @@ def test_skip_invalid_loads_the_valid_rows(accounts):
 
 
 def test_unknown_app_code_is_registered_as_other(accounts):
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(
             ("ent-0", "2024-01-01", "okr_tool", 15, 2), ("ent-1", "2024-01-01", "okr_tool", 5, 1)
         ),
@@ -125,7 +126,7 @@ def test_unknown_app_code_is_registered_as_other(accounts):
 
 
 def test_unknown_code_not_registered_when_nothing_loads(accounts):
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=app_rows(
             ("ent-0", "2024-01-01", "okr_tool", 15, 2), ("ghost", "2024-01-01", "chat", 1, 1)
         ),
@@ -150,7 +151,7 @@ def test_connector_feed_and_unknown_connector(accounts):
             ]
         )
     )
-    report = services.import_connector_usage(rows=rows, skip_invalid=True)
+    report = ingest.import_connector_usage(rows=rows, skip_invalid=True)
     assert [(e.line, e.field) for e in report.rejected] == [(2, "records")]
     assert report.registered == ["odoo"]
     assert Connector.objects.get(code="odoo").system_kind == "other"
@@ -159,7 +160,7 @@ def test_connector_feed_and_unknown_connector(accounts):
 
 def test_ingest_schedules_the_affected_accounts_and_days(accounts, today):
     day = today - dt.timedelta(days=40)
-    services.import_app_usage(
+    ingest.import_app_usage(
         rows=app_rows(("ent-2", day.isoformat(), "chat", 10, 1)), skip_invalid=False
     )
     pending = PendingRecompute.objects.get()
@@ -208,10 +209,10 @@ def _both_ways(path, *, skip_invalid=True):
     outcomes = []
     for run in ("shared", "file"):
         if run == "shared":
-            rows = read_csv_rows(path, columns=services.APP_USAGE_COLUMNS)
-            report = services.import_app_usage(rows=rows, skip_invalid=skip_invalid)
+            rows = read_csv_rows(path, columns=feeds.APP_USAGE_COLUMNS)
+            report = ingest.import_app_usage(rows=rows, skip_invalid=skip_invalid)
         else:
-            report = services.import_app_usage_csv(path=path, skip_invalid=skip_invalid)
+            report = ingest.import_app_usage_csv(path=path, skip_invalid=skip_invalid)
         outcomes.append(_outcome(report))
         AppUsage.objects.all().delete()
         App.objects.filter(registered_by_feed=True).delete()
@@ -289,7 +290,7 @@ def test_csv_file_path_matches_the_shared_csv_reader(accounts, write_csv, blank_
 
 
 def test_a_rest_item_that_is_not_an_object_is_rejected(accounts):
-    report = services.import_app_usage(
+    report = ingest.import_app_usage(
         rows=[(0, ["ent-0", "2024-01-01"]), (1, None)], skip_invalid=False
     )
     assert [(e.line, e.field) for e in report.rejected] == [(0, "row"), (1, "row")]

@@ -18,7 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.csv_import import read_csv_rows
-from metrics import services
+from metrics import ingest
+from metrics.ingest import feeds
 from metrics.models import App, AppUsage, Connector, ConnectorUsage, PendingRecompute
 
 pytestmark = pytest.mark.django_db
@@ -30,17 +31,17 @@ CONNECTOR_HEADER = "account,date,connector,records\n"
 def _feed(kind: str):
     if kind == "app":
         return (
-            services.APP_USAGE_COLUMNS,
-            services.import_app_usage,
-            services.import_app_usage_csv,
+            feeds.APP_USAGE_COLUMNS,
+            ingest.import_app_usage,
+            ingest.import_app_usage_csv,
             AppUsage,
             App,
             ("account__external_id", "day", "app__code", "minutes", "active_users"),
         )
     return (
-        services.CONNECTOR_USAGE_COLUMNS,
-        services.import_connector_usage,
-        services.import_connector_usage_csv,
+        feeds.CONNECTOR_USAGE_COLUMNS,
+        ingest.import_connector_usage,
+        ingest.import_connector_usage_csv,
         ConnectorUsage,
         Connector,
         ("account__external_id", "day", "connector__code", "records"),
@@ -266,7 +267,7 @@ def test_an_unloadable_row_rolls_the_insert_back_before_the_checked_path(account
         "ghost.csv", APP_HEADER + "ent-0,2024-01-01,chat,60,3\n" + "ghost,2024-01-01,chat,1,1\n"
     )
     with CaptureQueriesContext(connection) as queries:
-        report = services.import_app_usage_csv(path=path, skip_invalid=True)
+        report = ingest.import_app_usage_csv(path=path, skip_invalid=True)
     statements = [q["sql"] for q in queries.captured_queries]
     assert any(s.startswith("ROLLBACK TO SAVEPOINT") for s in statements)
     assert [(e.line, e.field) for e in report.rejected] == [(3, "account")]
@@ -285,7 +286,7 @@ def test_the_planner_setting_is_restored_for_the_rest_of_the_transaction(
         if clean
         else write_csv("ghost.csv", APP_HEADER + "ghost,2024-01-01,chat,1,1\n")
     )
-    services.import_app_usage_csv(path=path, skip_invalid=False)
+    ingest.import_app_usage_csv(path=path, skip_invalid=False)
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_nestloop")
         assert cursor.fetchone()[0] == "on"

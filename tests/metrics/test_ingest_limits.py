@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 from django.core.management import CommandError, call_command
 
-from metrics import services
+from metrics import models
+from metrics.ingest import feeds
 from metrics.models import AccountDailyStatus, App, AppUsage, ConnectorUsage, PendingRecompute
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ CONNECTOR_HEADER = "account,date,connector,records\n"
 @pytest.fixture
 def retention(settings):
     settings.FEED_RETENTION_DAYS = 400
-    return services.retention_horizon()
+    return feeds.retention_horizon()
 
 
 def test_import_usage_names_the_lines_older_than_the_horizon(
@@ -71,13 +72,13 @@ def test_minutes_past_the_bound_are_refused_and_at_the_bound_recompute(
     accounts, today, write_csv, capsys, django_capture_on_commit_callbacks
 ):
     day = today - dt.timedelta(days=1)
-    bound = services.FEED_NUMBER_BOUNDS["minutes"]
+    bound = models.FEED_NUMBER_BOUNDS["minutes"]
     path = write_csv(
         "usage.csv",
         APP_HEADER
         + f"ent-0,{day},chat,9223372036854775807,1\n"
         + f"ent-0,{day},docs,{bound + 1},1\n"
-        + f"ent-0,{day},bi,1,{services.FEED_MAX_PEOPLE + 1}\n",
+        + f"ent-0,{day},bi,1,{models.FEED_MAX_PEOPLE + 1}\n",
     )
     with pytest.raises(CommandError, match="3 row"):
         call_command("import_usage", str(path))
@@ -90,7 +91,7 @@ def test_minutes_past_the_bound_are_refused_and_at_the_bound_recompute(
         "usage.csv",
         APP_HEADER
         + "".join(
-            f"ent-0,{day - dt.timedelta(days=n)},{code},{bound},{services.FEED_MAX_PEOPLE}\n"
+            f"ent-0,{day - dt.timedelta(days=n)},{code},{bound},{models.FEED_MAX_PEOPLE}\n"
             for n in range(3)
             for code in apps
         ),

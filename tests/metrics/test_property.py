@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.days import end_of_day
 from metrics import compute
 from metrics.models import (
     AccountDailyStatus,
@@ -128,7 +129,7 @@ def test_sql_engine_matches_the_reference(
         Visit.objects.create(account=accounts[a], author=author, visited_on=day(d))
     ref_requirements = []
     for a, hour, responded, resolved, status in requirement_rows:
-        raised = compute.end_of_day(START - dt.timedelta(days=1)) + dt.timedelta(hours=hour)
+        raised = end_of_day(START - dt.timedelta(days=1)) + dt.timedelta(hours=hour)
         first = raised + dt.timedelta(hours=responded) if responded is not None else None
         done = raised + dt.timedelta(hours=resolved) if resolved is not None else None
         Requirement.objects.create(

@@ -9,7 +9,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from metrics import compute, services, tasks
+from core.days import last_complete_day
+from metrics import compute, recompute_queue, tasks
 from metrics.models import AccountDailyStatus, MetricPolicy, PendingRecompute
 from tests import factories
 
@@ -19,57 +20,59 @@ D = dt.date(2025, 1, 15)
 
 
 def test_every_account_is_split_into_chunks_and_run(accounts):
-    services.schedule_recompute(start=D, end=D + dt.timedelta(days=1))
-    assert services.split_pending_recomputes(chunk_accounts=2) == 2
+    recompute_queue.schedule_recompute(start=D, end=D + dt.timedelta(days=1))
+    assert recompute_queue.split_pending_recomputes(chunk_accounts=2) == 2
     chunks = list(PendingRecompute.objects.values_list("account_id_from", "account_id_to"))
     assert chunks[0] == (0, accounts[1].pk)
     assert chunks[1][0] == accounts[2].pk
-    ids = services.pending_to_dispatch()
+    ids = recompute_queue.pending_to_dispatch()
     assert len(ids) == 2
-    assert services.pending_to_dispatch() == []  # just sent: not again until the lease runs out
-    assert [services.run_pending_recompute(pending_id=i) for i in ids] == [4, 2]
+    assert (
+        recompute_queue.pending_to_dispatch() == []
+    )  # just sent: not again until the lease runs out
+    assert [recompute_queue.run_pending_recompute(pending_id=i) for i in ids] == [4, 2]
     assert AccountDailyStatus.objects.count() == 6
     assert not PendingRecompute.objects.exists()
 
 
 def test_long_account_lists_are_split(accounts):
-    services.schedule_recompute(start=D, end=D, account_ids=[a.pk for a in accounts])
-    services.split_pending_recomputes(chunk_accounts=2)
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[a.pk for a in accounts])
+    recompute_queue.split_pending_recomputes(chunk_accounts=2)
     assert sorted(len(p.account_ids) for p in PendingRecompute.objects.all()) == [1, 2]
 
 
 def test_a_claimed_recompute_is_not_run_twice(accounts):
-    pending = services.schedule_recompute(start=D, end=D)
+    pending = recompute_queue.schedule_recompute(start=D, end=D)
     PendingRecompute.objects.filter(pk=pending.pk).update(
         claimed_until=timezone.now() + dt.timedelta(minutes=5)
     )
-    assert services.run_pending_recompute(pending_id=pending.pk) is None
+    assert recompute_queue.run_pending_recompute(pending_id=pending.pk) is None
     assert PendingRecompute.objects.filter(pk=pending.pk).exists()
     assert not AccountDailyStatus.objects.exists()
     # Once the lease has run out (the worker died), another worker takes it over.
     PendingRecompute.objects.filter(pk=pending.pk).update(
         claimed_until=timezone.now() - dt.timedelta(seconds=1)
     )
-    assert services.run_pending_recompute(pending_id=pending.pk) == 3
+    assert recompute_queue.run_pending_recompute(pending_id=pending.pk) == 3
     assert not PendingRecompute.objects.exists()
 
 
 def test_the_same_chunk_is_not_recomputed_by_two_workers_at_once(accounts):
-    pending = services.schedule_recompute(start=D, end=D)
+    pending = recompute_queue.schedule_recompute(start=D, end=D)
     with (
-        services.chunk_lock(services.chunk_lock_key(pending)),
-        pytest.raises(services.ChunkBusy),
+        recompute_queue.chunk_lock(recompute_queue.chunk_lock_key(pending)),
+        pytest.raises(recompute_queue.ChunkBusy),
     ):
-        services.run_pending_recompute(pending_id=pending.pk)
+        recompute_queue.run_pending_recompute(pending_id=pending.pk)
     # The claim was released, so a retry (or the sweep) runs it.
     pending.refresh_from_db()
     assert pending.claimed_until is None and pending.attempts == 1
-    assert services.run_pending_recompute(pending_id=pending.pk) == 3
+    assert recompute_queue.run_pending_recompute(pending_id=pending.pk) == 3
 
 
 def test_sweep_task_runs_everything_pending(accounts):
-    services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
-    services.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
     assert tasks.sweep_pending_recomputes.delay().get() == 2
     assert sorted(AccountDailyStatus.objects.values_list("account_id", flat=True)) == [
         accounts[0].pk,
@@ -78,7 +81,7 @@ def test_sweep_task_runs_everything_pending(accounts):
 
 
 def test_nightly_task_recomputes_yesterday(accounts, django_capture_on_commit_callbacks):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     with django_capture_on_commit_callbacks(execute=True):
         tasks.recompute_yesterday.delay()
     assert set(AccountDailyStatus.objects.values_list("day", flat=True)) == {yesterday}
@@ -114,7 +117,7 @@ def test_tasks_ack_late_and_retry_on_database_errors():
 def test_policy_change_in_the_admin_saves_a_version_and_recomputes(
     client, superuser, accounts, django_capture_on_commit_callbacks
 ):
-    yesterday = compute.business_today() - dt.timedelta(days=1)
+    yesterday = last_complete_day()
     factories.app_usage(accounts[0], yesterday, "chat", 20)
     factories.app_usage(accounts[0], yesterday, "docs", 20)
     current = MetricPolicy.objects.latest()
@@ -149,8 +152,8 @@ def _poison(account, day):
 
 def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
     _poison(accounts[0], D)
-    poisoned = services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
-    healthy = services.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
+    poisoned = recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    healthy = recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
     tasks.sweep_pending_recomputes.delay().get()  # in-process: no broker in this test run
     assert list(AccountDailyStatus.objects.values_list("account_id", flat=True)) == [accounts[1].pk]
     assert not PendingRecompute.objects.filter(pk=healthy.pk).exists()
@@ -159,16 +162,16 @@ def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
     assert "overflow" in poisoned.last_error or "out of range" in poisoned.last_error
     assert poisoned.claimed_until is None and poisoned.failed_at is not None
     first_wait = poisoned.next_attempt_at - poisoned.failed_at
-    assert first_wait == services.RETRY_FIRST
-    assert services.recompute_failures() == 1
+    assert first_wait == recompute_queue.RETRY_FIRST
+    assert recompute_queue.recompute_failures() == 1
     # Waiting for its next attempt: the next sweep leaves it alone.
-    assert services.pending_to_dispatch() == []
+    assert recompute_queue.pending_to_dispatch() == []
     # Due again: it fails again, and waits twice as long.
     PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
     tasks.sweep_pending_recomputes()
     poisoned.refresh_from_db()
     assert poisoned.attempts == 2
-    assert poisoned.next_attempt_at - poisoned.failed_at == 2 * services.RETRY_FIRST
+    assert poisoned.next_attempt_at - poisoned.failed_at == 2 * recompute_queue.RETRY_FIRST
     # The bad rows are put right: the retry succeeds and the row goes.
     AccountDailyStatus.objects.all().delete()
     from metrics.models import AppUsage
@@ -178,13 +181,13 @@ def test_a_poisoned_recompute_records_its_error_and_the_sweep_goes_on(accounts):
     PendingRecompute.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
     tasks.sweep_pending_recomputes()
     assert not PendingRecompute.objects.exists()
-    assert services.recompute_failures() == 0
+    assert recompute_queue.recompute_failures() == 0
 
 
 def test_readyz_counts_failed_recomputes_and_stays_200(client, accounts):
     assert client.get("/readyz").json()["recompute_failures"] == 0
     _poison(accounts[0], D)
-    services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
     tasks.sweep_pending_recomputes()
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -200,8 +203,8 @@ def test_the_admin_shows_failed_recomputes_on_its_index_and_list(client, superus
     client.force_login(superuser)
     assert 'id="recompute-failures"' not in client.get("/admin/").content.decode()
     _poison(accounts[0], D)
-    services.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
-    services.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[0].pk])
+    recompute_queue.schedule_recompute(start=D, end=D, account_ids=[accounts[1].pk])
     PendingRecompute.objects.filter(account_ids=[accounts[1].pk]).update(
         next_attempt_at=timezone.now() + dt.timedelta(hours=1)
     )  # not due: stays pending, not failed

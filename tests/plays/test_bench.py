@@ -13,6 +13,7 @@ from django.db import connection
 from bench import plays_bench
 from bench.common import generate_connectors_visits_requirements, make_accounts
 from bench.run import generate_window
+from core import days
 from metrics import compute
 from metrics.models import AccountDailyStatus, MetricPolicy
 from plays.models import CTA
@@ -27,8 +28,8 @@ def test_the_bench_times_run_plays_beside_a_recompute_it_leaves_alone(
     django_capture_on_commit_callbacks,
 ):
     accounts = 300
-    policy = MetricPolicy.objects.latest()
-    day = compute.last_complete_day()
+    policy = MetricPolicy.objects.current()
+    day = days.last_complete_day()
     first = compute.window_start(day, policy)
     ids = make_accounts(accounts)
     generate_window(first=first, last=day, ids=ids, apps=4)

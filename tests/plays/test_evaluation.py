@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from core.days import last_complete_day
 from metrics import compute
 from plays import reasons
 from plays.evaluation import evaluate
@@ -182,7 +183,7 @@ def test_run_plays_rejects_a_bad_date():
 def test_a_recompute_of_the_last_complete_day_runs_the_plays(django_capture_on_commit_callbacks):
     account = big_account()
     other = big_account()
-    day = compute.last_complete_day()
+    day = last_complete_day()
     with django_capture_on_commit_callbacks(execute=True):
         compute.recompute(start=day, end=day, account_ids=[account.id])
     assert list(CTA.objects.values_list("account_id", flat=True)) == [account.id]
@@ -191,7 +192,7 @@ def test_a_recompute_of_the_last_complete_day_runs_the_plays(django_capture_on_c
 
 def test_a_recompute_of_an_older_day_runs_no_play(django_capture_on_commit_callbacks):
     big_account()
-    day = compute.last_complete_day() - days(5)
+    day = last_complete_day() - days(5)
     with django_capture_on_commit_callbacks(execute=True):
         compute.recompute(start=day, end=day)
     assert not CTA.objects.exists()
@@ -200,7 +201,7 @@ def test_a_recompute_of_an_older_day_runs_no_play(django_capture_on_commit_callb
 def test_the_hourly_task_runs_the_time_based_plays_only():
     from plays.tasks import evaluate_time_based
 
-    day = compute.last_complete_day()
+    day = last_complete_day()
     account = big_account()
     status(account, day - days(7), color="green")
     status(account, day, color="red")

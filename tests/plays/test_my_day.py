@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics.compute import business_today
+from core.days import business_today
 from plays.models import Play
 from tests import factories
 

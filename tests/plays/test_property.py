@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account
-from metrics.compute import AccountFilter, end_of_day
+from core.days import end_of_day
+from metrics.compute import AccountFilter
 from metrics.models import AccountDailyStatus, Connector, ConnectorUsage, MetricPolicy
 from plays import conditions
 from tests import factories

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from metrics.compute import end_of_day
+from core.days import end_of_day
 from plays import reasons
 from tests import factories
 

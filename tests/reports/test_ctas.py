@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metrics.compute import business_today
+from core.days import business_today
 from tests import factories
 from tests.reports.test_pages import cell_numbers
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Stage
-from reports import pipeline
+from core.days import last_complete_day
 from tests import factories
 from tests.reports.data import at, status_row
 
@@ -213,7 +213,7 @@ def test_bad_input_is_named_not_a_500(client, coo, small):
     response = client.get("/pipeline/?date=2026-13-40")
     assert response.status_code == 200
     assert "Day: Enter a valid date." in response.content.decode()
-    assert response.context["day"] == pipeline.default_day()
+    assert response.context["day"] == last_complete_day()
     response = client.get("/pipeline/?date=2999-01-01")
     assert "The day cannot be in the future." in response.content.decode()
     response = client.get(

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.days import business_today
 from metrics.models import AccountDailyStatus, MetricPolicy
 from reports import planner
 from tests import factories
@@ -14,7 +15,7 @@ from visits.models import VisitType
 
 pytestmark = pytest.mark.django_db
 
-DAY = timezone.localdate() - dt.timedelta(days=1)
+DAY = business_today() - dt.timedelta(days=1)
 BEFORE = DAY - dt.timedelta(days=planner.TREND_DAYS)
 
 

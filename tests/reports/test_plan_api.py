@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.days import business_today
 from metrics.models import AccountDailyStatus, MetricPolicy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-DAY = timezone.localdate() - dt.timedelta(days=1)
+DAY = business_today() - dt.timedelta(days=1)
 URL = "/api/v1/visit-plan/"
 
 
@@ -106,3 +106,17 @@ def test_query_count_is_fixed(client, coo, accounts, django_assert_max_num_queri
     client.force_login(coo)
     with django_assert_max_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+def test_a_future_day_is_refused_naming_the_parameter(client, coo):
+    client.force_login(coo)
+    response = client.get(URL, {"date": (business_today() + dt.timedelta(days=1)).isoformat()})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "date", "reason": "The day cannot be in the future."}
+    ]
+
+
+def test_without_a_day_the_plan_is_for_the_last_complete_day(client, coo, accounts):
+    client.force_login(coo)
+    assert client.get(URL).json() == client.get(URL, {"date": DAY.isoformat()}).json()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.days import business_today
 from metrics.models import AccountDailyStatus, MetricPolicy
 from reports import plan_views as views
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-DAY = timezone.localdate() - dt.timedelta(days=1)
+DAY = business_today() - dt.timedelta(days=1)
 
 
 def alerts(html: str) -> str:
@@ -27,7 +27,7 @@ def test_a_future_day_is_refused_with_a_message(client, coo):
     response = client.get("/plan/", {"date": "2030-01-01"})
     assert response.status_code == 200
     assert "The day cannot be in the future." in alerts(response.content.decode())
-    assert response.context["day"] <= timezone.localdate()
+    assert response.context["day"] <= business_today()
 
 
 def test_a_vertical_not_yours_is_refused_with_a_message(client):

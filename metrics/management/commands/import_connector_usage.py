@@ -3,7 +3,8 @@
 from functools import partial
 
 from core.csv_import import ImportCommand
-from metrics.services import CONNECTOR_USAGE_COLUMNS, import_connector_usage_csv
+from metrics.ingest import import_connector_usage_csv
+from metrics.ingest.feeds import CONNECTOR_USAGE_COLUMNS
 
 from ._progress import chunks_with_progress, rows_with_progress
 

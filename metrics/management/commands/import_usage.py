@@ -3,7 +3,8 @@
 from functools import partial
 
 from core.csv_import import ImportCommand
-from metrics.services import APP_USAGE_COLUMNS, import_app_usage_csv
+from metrics.ingest import import_app_usage_csv
+from metrics.ingest.feeds import APP_USAGE_COLUMNS
 
 from ._progress import chunks_with_progress, rows_with_progress
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
+from core.days import last_complete_day
 from metrics import compute
 
 from ._progress import day_bar
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             if end < start:
                 raise CommandError(_("--end is before --start"))
             return start, end
-        yesterday = compute.business_today() - dt.timedelta(days=1)
+        yesterday = last_complete_day()
         days = compute.days_with_feed_data(
             yesterday - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS - 1), yesterday
         )

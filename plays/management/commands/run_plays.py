@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from metrics.compute import last_complete_day
+from core.days import last_complete_day
 from plays import evaluation
 
 MAX_DAYS = 366

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from tests.api.conftest import DAY, make_status, token_client
 
@@ -49,7 +49,7 @@ def test_health_day_is_the_latest_computed_up_to_yesterday_or_the_date_asked(coo
     make_status(account, DAY, score=82, color="green")
     make_status(account, DAY - dt.timedelta(days=1), score=30, color="red")
     # Rows an ingest computed for today (a few accounts only) do not move the list's day.
-    make_status(account, timezone.localdate(), score=10, color="red")
+    make_status(account, business_today(), score=10, color="red")
     client = token_client(coo)
     assert client.get(URL).json()["results"][0]["health"]["date"] == DAY.isoformat()
     assert external_ids(client.get(f"{URL}?color=red")) == []

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reports.pipeline import default_day
+from core.days import last_complete_day as default_day
 from tests import factories
 from tests.api.conftest import DAY, make_status, token_client
 
@@ -69,3 +69,12 @@ def test_pipeline_bad_date_is_a_400(csm):
     response = token_client(csm).get("/api/v1/verticals/manufacturing/pipeline/?date=2026-02-30")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "date"
+
+
+def test_pipeline_of_a_future_day_is_refused(csm):
+    tomorrow = default_day() + dt.timedelta(days=2)
+    response = token_client(csm).get(f"/api/v1/verticals/manufacturing/pipeline/?date={tomorrow}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "date", "reason": "The day cannot be in the future."}
+    ]

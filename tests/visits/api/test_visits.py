@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.days import business_today
 from tests import factories
 from tests.api.conftest import token_client
 from visits.models import Visit
@@ -19,7 +19,7 @@ URL = "/api/v1/visits/"
 def test_list_is_scoped_newest_first_with_constant_queries(csm, retail, django_assert_num_queries):
     mine = factories.AccountFactory(external_id="mine")
     theirs = factories.AccountFactory(external_id="theirs", vertical=retail)
-    today = timezone.localdate()
+    today = business_today()
     client = token_client(csm)
     client.get(URL)
     factories.VisitFactory(account=mine, author=csm, visited_on=today - dt.timedelta(days=3))
@@ -43,7 +43,7 @@ def test_list_is_scoped_newest_first_with_constant_queries(csm, retail, django_a
 def test_list_filters(coo):
     a = factories.AccountFactory(external_id="a")
     b = factories.AccountFactory(external_id="b")
-    today = timezone.localdate()
+    today = business_today()
     factories.VisitFactory(
         account=a, author=coo, visited_on=today - dt.timedelta(days=10), visit_type="executive"
     )
@@ -72,7 +72,7 @@ def test_write_token_logs_a_visit_authored_by_the_caller(csm):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["author"] == "csm_m" and body["account"] == "ent-1"
-    assert body["visited_on"] == timezone.localdate().isoformat()
+    assert body["visited_on"] == business_today().isoformat()
     visit = Visit.objects.get()
     assert visit.author == csm and visit.visit_type == "executive"
 
