@@ -56,17 +56,13 @@ class PlayAdmin(SimpleHistoryAdmin):
         return False  # switch a play off instead; its CTAs keep pointing at it
 
 
-class WhoseFilter(admin.SimpleListFilter):
-    """My CTAs by default; everyone's (in the user's verticals) on request."""
+class DefaultedFilter(admin.SimpleListFilter):
+    """A filter with a chosen default: that choice is selected when the URL names none."""
 
-    title = _("whose")
-    parameter_name = "whose"
-
-    def lookups(self, request, model_admin):
-        return [("mine", _("My CTAs")), ("all", _("Everyone's"))]
+    default = ""
 
     def choices(self, changelist):
-        current = self.value() or "mine"
+        current = self.value() or self.default
         for value, label in self.lookup_choices:
             yield {
                 "selected": current == value,
@@ -74,17 +70,29 @@ class WhoseFilter(admin.SimpleListFilter):
                 "display": label,
             }
 
+
+class WhoseFilter(DefaultedFilter):
+    """My CTAs by default; everyone's (in the user's verticals) on request."""
+
+    title = _("whose")
+    parameter_name = "whose"
+    default = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("My CTAs")), ("all", _("Everyone's"))]
+
     def queryset(self, request, queryset):
         if self.value() == "all":
             return queryset
         return queryset.filter(owner=request.user)
 
 
-class OpenFilter(admin.SimpleListFilter):
+class OpenFilter(DefaultedFilter):
     """Open CTAs by default (overdue ones on request); closed ones on request."""
 
     title = _("state")
     parameter_name = "state"
+    default = "open"
 
     def lookups(self, request, model_admin):
         return [
@@ -93,15 +101,6 @@ class OpenFilter(admin.SimpleListFilter):
             ("closed", _("Closed")),
             ("any", _("Any")),
         ]
-
-    def choices(self, changelist):
-        current = self.value() or "open"
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
 
     def queryset(self, request, queryset):
         value = self.value() or "open"

@@ -442,15 +442,9 @@ class NotVisitedFilter(admin.SimpleListFilter):
 
 
 class AccountAdmin(accounts_admin.AccountAdmin):
+    # The last visit goes just before the renewal date.
     list_display = [
-        "name",
-        "local_name",
-        "external_id",
-        "vertical",
-        "stage",
-        "headcount",
-        "region_name",
-        "owner_name",
+        *(name for name in accounts_admin.AccountAdmin.list_display if name != "renewal_date"),
         "last_visit",
         "renewal_date",
     ]
