@@ -14,7 +14,7 @@ from bench import plays_bench
 from bench.common import generate_connectors_visits_requirements, make_accounts
 from bench.run import generate_window
 from core import days
-from metrics import compute
+from metrics import compute, status_sql
 from metrics.models import AccountDailyStatus, MetricPolicy
 from plays.models import CTA
 
@@ -30,7 +30,7 @@ def test_the_bench_times_run_plays_beside_a_recompute_it_leaves_alone(
     accounts = 300
     policy = MetricPolicy.objects.current()
     day = days.last_complete_day()
-    first = compute.window_start(day, policy)
+    first = status_sql.window_start(day, policy)
     ids = make_accounts(accounts)
     generate_window(first=first, last=day, ids=ids, apps=4)
     generate_connectors_visits_requirements(first=first, last=day, ids=ids)
