@@ -143,6 +143,61 @@ def _save_evaluated(ctas: list[CTA]) -> None:
         )
 
 
+def _insert_opened(*, play: Play, day: dt.date, opening: list, steps: list[dict]) -> int:
+    """Open a CTA for each (held, owner_id) of `opening`; CTAs opened.
+
+    ON CONFLICT DO NOTHING: a CTA another evaluation opened meanwhile stands. On
+    PostgreSQL one INSERT … SELECT FROM unnest(…), without a model object per row.
+    """
+    if not opening:
+        return 0
+    due_on = day + dt.timedelta(days=play.due_days)
+    if connection.vendor != "postgresql":
+        new = [
+            CTA(
+                account_id=held.account_id,
+                play=play,
+                status=CTAStatus.OPEN,
+                reason_numbers=held.numbers,
+                opened_on=day,
+                due_on=due_on,
+                owner_id=owner_id,
+                steps=steps,
+                last_evaluated_on=day,
+                last_held_on=day,
+            )
+            for held, owner_id in opening
+        ]
+        CTA.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+        return len(new)
+    table = connection.ops.quote_name(CTA._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, play_id, status, reason_numbers, opened_on, "  # noqa: S608
+            "due_on, owner_id, steps, note, last_evaluated_on, last_held_on, clear_streak, "
+            "created_at) "
+            "SELECT v.account_id, %s, %s, v.reason_numbers::jsonb, %s, %s, v.owner_id, "
+            "%s::jsonb, '', %s, %s, 0, %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) "
+            "AS v(account_id, reason_numbers, owner_id) "
+            "ON CONFLICT DO NOTHING",
+            [
+                play.pk,
+                CTAStatus.OPEN.value,
+                day,
+                due_on,
+                json.dumps(steps),
+                day,
+                day,
+                timezone.now(),
+                [held.account_id for held, _ in opening],
+                [json.dumps(held.numbers, cls=DjangoJSONEncoder) for held, _ in opening],
+                [owner_id for _, owner_id in opening],
+            ],
+        )
+        return cursor.rowcount
+
+
 def evaluate_play(
     *, play: Play, day: dt.date, accounts: AccountFilter | None = None, owners: Owners | None = None
 ) -> PlayResult:
@@ -202,25 +257,12 @@ def evaluate_play(
             )
             owners = owners or Owners(accounts)
             steps = [{"text": text, "done": False} for text in play.steps]
-            new = [
-                CTA(
-                    account_id=h.account_id,
-                    play=play,
-                    status=CTAStatus.OPEN,
-                    reason_numbers=h.numbers,
-                    opened_on=day,
-                    due_on=day + dt.timedelta(days=play.due_days),
-                    owner_id=owners.owner(play.owner_role, h),
-                    steps=steps,
-                    last_evaluated_on=day,
-                    last_held_on=day,
-                )
+            opening = [
+                (h, owners.owner(play.owner_role, h))
                 for h in candidates
                 if h.account_id not in blocked
             ]
-            # ON CONFLICT DO NOTHING: a CTA another evaluation opened meanwhile stands.
-            CTA.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
-            result.opened = len(new)
+            result.opened = _insert_opened(play=play, day=day, opening=opening, steps=steps)
     return result
 
 
