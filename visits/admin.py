@@ -24,7 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts import admin as accounts_admin
 from accounts.models import Account
 from core.days import business_today
-from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin
+from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, person_name
 
 from . import selectors, services
 from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
@@ -181,7 +181,7 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
         "visited_on",
         "account",
         "visit_type",
-        "author",
+        "author_name",
         "sentiment",
         "purpose",
     ]
@@ -207,6 +207,11 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
 
     class Media:
         js = ["admin/js/jquery.init.js", "visits/js/attendees.js"]
+
+    # The list names people as the rest of the site does (full name), sorted by that name.
+    @admin.display(description=_("logged by"), ordering="author__first_name")
+    def author_name(self, obj):
+        return person_name(obj.author)
 
     def get_changeform_initial_data(self, request):
         # ?account=ID comes from the account page's "log a visit" button.
@@ -302,7 +307,7 @@ class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistory
         "account",
         "status",
         "priority",
-        "owner",
+        "owner_name",
         "raised_at",
         "first_response_at",
         "category",
@@ -321,6 +326,10 @@ class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistory
     list_select_related = ["account", "owner"]
     date_hierarchy = "raised_at"
     actions = ["record_first_response", "resolve"]
+
+    @admin.display(description=_("owner"), ordering="owner__first_name")
+    def owner_name(self, obj):
+        return person_name(obj.owner) if obj.owner_id else "-"
 
     def get_queryset(self, request):
         # Each row carries the SLA it is measured against (`sla_hours`), for the SLA columns.
@@ -373,7 +382,7 @@ class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistory
 
 @admin.register(ActionItem)
 class ActionItemAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["title", "account", "owner", "due_on", "done_at", "overdue"]
+    list_display = ["title", "account", "owner_name", "due_on", "done_at", "overdue"]
     list_filter = [
         MineFilter,
         ActionItemDueFilter,
@@ -384,6 +393,10 @@ class ActionItemAdmin(VerticalScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ["account", "owner"]
     date_hierarchy = "due_on"
     actions = ["mark_done"]
+
+    @admin.display(description=_("owner"), ordering="owner__first_name")
+    def owner_name(self, obj):
+        return person_name(obj.owner) if obj.owner_id else "-"
 
     def get_queryset(self, request):
         return selectors.with_action_overdue(super().get_queryset(request))

@@ -35,3 +35,30 @@ def test_the_account_list_names_the_owner(client, coo):
     html = client.get("/admin/accounts/account/").content.decode()
     assert "Zhao Lei" in html
     assert ">csm_owner<" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "make"),
+    [
+        ("/admin/visits/visit/", lambda user: factories.VisitFactory(author=user)),
+        ("/admin/visits/requirement/", lambda user: factories.RequirementFactory(owner=user)),
+        ("/admin/visits/actionitem/", lambda user: factories.ActionItemFactory(owner=user)),
+    ],
+)
+def test_the_visit_requirement_and_action_item_lists_name_the_person(client, coo, path, make):
+    person = factories.person(
+        "csm", "manufacturing", username="csm_liu", first_name="Liu", last_name="Yang"
+    )
+    make(person)
+    client.force_login(coo)
+    html = client.get(path).content.decode()
+    assert "Liu Yang" in html
+    assert ">csm_liu<" not in html
+
+
+def test_the_visit_list_still_sorts_by_the_authors_name(client, coo):
+    for username, name in [("zz_first", "Ai Lin"), ("aa_last", "Zhou Min")]:
+        factories.VisitFactory(author=factories.UserFactory(username=username, first_name=name))
+    client.force_login(coo)
+    html = client.get("/admin/visits/visit/", {"o": "4"}).content.decode()
+    assert html.index("Ai Lin") < html.index("Zhou Min")

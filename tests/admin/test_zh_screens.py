@@ -120,3 +120,25 @@ def test_the_export_page_names_fields_in_chinese(client, coo, east_account):
     text = text_of(in_chinese(client).get("/admin/accounts/account/export/").content.decode())
     assert "External Id" not in text and "Local Name" not in text
     assert "(external_id)" in text  # the file's column stays as the contract names it
+
+
+def test_the_admin_index_table_headers_are_chinese(client, coo):
+    # Django 5.2's admin labels the app tables' columns for screen readers; its zh_Hans has no text.
+    client.force_login(coo)
+    html = in_chinese(client).get("/admin/").content.decode()
+    for english in ("Model name", "Add link", "Change or view list link"):
+        assert english not in html
+    assert "模型名称" in html
+
+
+def test_the_account_timeline_names_who_visited_not_who_logged(client, coo, east_account):
+    # "by A, B" lists the author and the colleagues who went; "记录人" (who logged it) fits one.
+    author = factories.UserFactory(username="csm_zh", first_name="Li Na")
+    visit = factories.VisitFactory(account=east_account, author=author)
+    visit.staff_attendees.add(factories.UserFactory(username="sa_zh", first_name="Wang Fang"))
+    client.force_login(coo)
+    text = text_of(
+        in_chinese(client).get(f"/accounts/{east_account.external_id}/").content.decode()
+    )
+    assert re.search(r"拜访人\s+Li Na, Wang Fang", text), text
+    assert "记录人 Li Na" not in text
