@@ -1,6 +1,6 @@
 """When each trigger holds: one SQL statement per trigger over a day, for every (filtered) account.
 
-Each function answers DESIGN.md's table for day `day`: the accounts for which
+Each function answers docs/plays.md's trigger table for day `day`: the accounts for which
 the trigger holds, each with its vertical, owner CSM and the numbers of its
 reason. They read the stored daily status (AccountDailyStatus), the connector
 feed, visits and requirements - never a loop over accounts. SQLite and

@@ -69,7 +69,7 @@ def _scoped(queryset, accounts: AccountFilter):
 
 
 class Owners:
-    """Who gets a play's CTAs (DESIGN.md): the account's person in the play's owner role, else
+    """Who gets a play's CTAs (docs/plays.md): the account's person in the play's owner role, else
     the vertical's lead. Loaded with three queries for a whole evaluation."""
 
     def __init__(self, accounts: AccountFilter):

@@ -1,4 +1,4 @@
-"""The eight triggers of DESIGN.md's "Plays and CTAs" table: codes, parameters and their defaults.
+"""The eight triggers of docs/plays.md's table: codes, parameters and their defaults.
 
 Each trigger's parameters are validated here (the admin form and the model's
 `clean()` call `validate_parameters`); the evaluation reads a play's

@@ -1,4 +1,4 @@
-"""JSON shapes of plays and CTAs (field names as DESIGN.md: account = external_id, play = trigger)."""
+"""JSON shapes of plays and CTAs (field names as docs/plays.md: account = external_id, play = trigger)."""
 
 from __future__ import annotations
 

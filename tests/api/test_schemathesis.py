@@ -47,7 +47,7 @@ values = ["manufacturing", "consumer_retail", "agri_food"]
 "query.account" = { dictionary = "accounts", probability = 0.5 }
 "body.account" = { dictionary = "accounts", probability = 0.6 }
 
-# Rules no OpenAPI schema can state, each answered 400 naming the field (DESIGN.md):
+# Rules no OpenAPI schema can state, each answered 400 naming the field:
 # an account the caller may see (feed rows, visits), a day with data (not after today),
 # a cursor issued by the server (opaque), start not after end. Only these operations
 # accept 400 for schema-valid input; everywhere else (visit plan, verticals, health, what-if

@@ -1,4 +1,4 @@
-"""DESIGN.md's trigger table in plain Python, over plain data: what the property test compares with.
+"""docs/plays.md's trigger table in plain Python, over plain data: what the property test compares with.
 
 Inputs are dictionaries and lists (no database): `status[(account, day)]` with
 level, color, score, dag_rate, analytics_days; `connector[(account, day, code)]`

@@ -1,5 +1,5 @@
 """Property test: on generated statuses, feeds, visits and requirements, every trigger's SQL
-holds for exactly the accounts the plain-Python reference of DESIGN.md's table says."""
+holds for exactly the accounts the plain-Python reference of docs/plays.md's table says."""
 
 from __future__ import annotations
 
