@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from celery import shared_task
 from django.db import DatabaseError
 
 from core.days import last_complete_day
-from metrics.compute import AccountFilter
 
 from . import evaluation
 from .triggers import TIME_BASED
@@ -21,21 +18,6 @@ _RETRY = {
     "retry_jitter": True,
     "max_retries": 8,
 }
-
-
-@shared_task(name="plays.evaluate_day", **_RETRY)
-def evaluate_day(
-    day: str,
-    account_ids: list[int] | None = None,
-    account_id_range: list[int] | None = None,
-) -> dict:
-    """Evaluate every active play for `day` (ISO) over some or all accounts."""
-    accounts = AccountFilter(
-        account_ids=tuple(account_ids) if account_ids is not None else None,
-        id_range=tuple(account_id_range) if account_id_range is not None else None,
-    )
-    results = evaluation.evaluate(day=dt.date.fromisoformat(day), accounts=accounts)
-    return {r.trigger: [r.opened, r.refreshed, r.resolved] for r in results}
 
 
 @shared_task(name="plays.evaluate_time_based", **_RETRY)
