@@ -320,3 +320,11 @@ def test_a_password_sign_in_is_still_possible_next_to_the_provider(client, sso, 
     # And logging out of a password session stays local (no provider session to end).
     response = client.post("/admin/logout/")
     assert response.status_code == 200 and signed_in_user(client) is None
+
+
+def test_staff_the_provider_signed_in_are_not_asked_for_totp(client, settings, sso, mei):
+    settings.STAFF_MFA = True
+    mei_at_provider(sso, ["csm:manufacturing"])
+    sign_in(client, "mei")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/api/v1/accounts/").status_code == 200
