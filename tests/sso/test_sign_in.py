@@ -87,6 +87,9 @@ def test_the_login_page_offers_the_provider_only_when_it_is_configured(client, s
     page = client.get("/admin/login/?next=/pipeline/").content.decode()
     assert "Sign in with Test IdP" in page
     assert 'href="/oidc/authenticate/?next=%2Fpipeline%2F"' in page
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/admin/login/"})
+    assert "使用 Test IdP 登录" in client.get("/admin/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
     settings.OIDC_ISSUER = ""
     assert "Sign in with" not in client.get("/admin/login/").content.decode()
     assert client.get("/oidc/authenticate/").status_code == 404
