@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_HASHES
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "verticals",
     "events",
@@ -73,6 +77,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(); then staff who signed in with a password pass TOTP (STAFF_MFA).
+    "django_otp.middleware.OTPMiddleware",
+    "verticals.signin.mfa.StaffSecondFactorMiddleware",
     # After LocaleMiddleware and the user: a logged-in person's own language wins.
     "verticals.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -125,7 +132,10 @@ API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300 if CACHE_
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, refusing non-superusers under PASSWORD_LOGIN=superusers.
+    "verticals.signin.backends.PasswordBackend",
+    # OpenID Connect (mozilla-django-oidc); answers only the provider's callback.
+    "verticals.signin.backends.ProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,6 +150,25 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=not TESTING)
 
 LOGIN_URL = "admin:login"
+
+# --- Staff sign-in (DESIGN.md "Staff sign-in"; README "Single sign-on") -------------------
+# OpenID Connect is on when the issuer, client id and secret are all set; endpoints come from
+# the issuer's /.well-known/openid-configuration (verticals.signin.provider).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+# A claim holding the person's roles, e.g. ["csm:manufacturing", "lead:agri_food", "coo"].
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="")
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+PASSWORD_LOGIN = env.str("PASSWORD_LOGIN", default="all")
+if PASSWORD_LOGIN not in ("all", "superusers"):
+    raise ImproperlyConfigured(
+        f"PASSWORD_LOGIN must be 'all' or 'superusers', not {PASSWORD_LOGIN!r}"
+    )
+STAFF_MFA = env.bool("STAFF_MFA", default=False)
+OTP_TOTP_ISSUER = "Frontline"
 LOGIN_REDIRECT_URL = "/pipeline/"
 
 LANGUAGE_CODE = "en"

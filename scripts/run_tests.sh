@@ -20,6 +20,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# The sign-in tests run a real OpenID Connect provider (npm's oidc-provider) under Node.
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/sso/provider && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) \
+    || echo "npm ci failed in tests/sso/provider; the sign-in tests will install it or fail"
+else
+  echo "node/npm missing: the sign-in tests against a real provider will be skipped"
+fi
+
 echo "== tests on SQLite, tasks in-process =="
 env -u DATABASE_URL -u CELERY_BROKER_URL $PY -m pytest -q -n "$WORKERS" -m "not celery_real" "$@" || status=1
 

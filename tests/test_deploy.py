@@ -67,3 +67,25 @@ def test_health_endpoints_answer_over_plain_http_in_production(tmp_path):
     # A fresh, empty database file is still a reachable database.
     assert readyz == "200"
     assert admin == "301"  # everything else is redirected to HTTPS
+
+
+def test_check_deploy_is_clean_with_single_sign_on_and_totp(tmp_path):
+    env = production_env(
+        tmp_path / "db.sqlite3",
+        OIDC_ISSUER="https://id.example.com/realms/staff",
+        OIDC_CLIENT_ID="frontline",
+        OIDC_CLIENT_SECRET="a-client-secret-from-the-provider",
+        OIDC_PROVIDER_NAME="Example ID",
+        OIDC_ROLES_CLAIM="frontline_roles",
+        PASSWORD_LOGIN="superusers",
+        STAFF_MFA="1",
+    )
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_unknown_password_login_mode_is_refused_at_start(tmp_path):
+    env = production_env(tmp_path / "db.sqlite3", PASSWORD_LOGIN="nobody")
+    result = run([sys.executable, "manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "PASSWORD_LOGIN must be 'all' or 'superusers'" in result.stderr

@@ -8,6 +8,7 @@ from .admin_scoping import USER_LABEL, VerticalScopedAdmin, person_name
 from .api.tokens import revoke_api_tokens
 from .models import APIToken, Membership, Vertical
 from .selectors import people_visible_to, staffing
+from .signin.forms import LoginForm
 
 
 class PeopleManagedBySuperusers:
@@ -42,6 +43,8 @@ def _autocomplete_view(request):
     return NamedPeopleAutocomplete.as_view(admin_site=admin.site)(request)
 
 
+# Says plainly when PASSWORD_LOGIN=superusers refuses a person's password.
+admin.site.login_form = LoginForm
 # AdminSite.get_urls() wraps self.autocomplete_view; the URLs are built after the admins load.
 admin.site.autocomplete_view = _autocomplete_view
 admin.site.unregister(get_user_model())
