@@ -20,6 +20,7 @@ from core.csv_import import RowRejected, check_choice, check_length, optional, p
 from core.days import business_today
 from core.limits import FREE_TEXT_MAX_LENGTH
 
+from . import outbox
 from .models import (
     ActionItem,
     Priority,
@@ -99,14 +100,18 @@ def log_visit(
     visit.save()
     visit.staff_attendees.set(list(staff_attendees))
     visit.contact_attendees.set(contact_attendees)
+    raised = []
     for values in requirements:
         requirement = Requirement(account=account, visit=visit, **values)
         requirement.full_clean()
         requirement.save()
+        raised.append(requirement)
     for values in action_items:
         item = ActionItem(account=account, visit=visit, **values)
         item.full_clean()
         item.save()
+    outbox.visit_logged(visit)
+    outbox.requirements_raised(raised)
     return visit
 
 
