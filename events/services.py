@@ -28,6 +28,8 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from verticals.selectors import sees_all_verticals
+
 from . import formats, http_post
 from .models import (
     Delivery,
@@ -37,7 +39,7 @@ from .models import (
     Subscription,
 )
 from .receiver_address import UnsafeReceiver, check_receiver
-from .selectors import anyone_listens, creator_receives
+from .selectors import anyone_listens, creator_receives, lead_vertical_ids
 
 logger = logging.getLogger(__name__)
 
@@ -378,3 +380,38 @@ def check_subscription_url(url: str) -> None:
         check_receiver(url)
     except UnsafeReceiver as exc:
         raise ValidationError({"url": exc.messages}) from None
+
+
+def save_subscription(
+    *, user, values: dict, subscription: Subscription | None = None
+) -> Subscription:
+    """Create (`subscription` None) or change a subscription as `user`; ValidationError naming the field.
+
+    The URL is checked against SSRF; a lead may only name verticals she leads.
+    """
+    if "url" in values:
+        check_subscription_url(values["url"])
+    verticals = values.pop("verticals", None)
+    if verticals is not None and not sees_all_verticals(user):
+        allowed = set(lead_vertical_ids(user))
+        outside = sorted(v.code for v in verticals if v.pk not in allowed)
+        if outside:
+            raise ValidationError(
+                {"verticals": _("You lead no vertical %(codes)s.") % {"codes": ", ".join(outside)}}
+            )
+    with transaction.atomic():
+        if subscription is None:
+            if not values.get("secret"):
+                values.pop("secret", None)
+            subscription = Subscription(created_by=user, **values)
+        else:
+            for name, value in values.items():
+                setattr(subscription, name, value)
+            if values.get("active"):
+                subscription.consecutive_failures = 0
+                subscription.disabled_reason = ""
+        subscription.full_clean()
+        subscription.save()
+        if verticals is not None:
+            subscription.verticals.set(verticals)
+    return subscription
