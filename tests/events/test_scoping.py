@@ -14,12 +14,16 @@ from visits.services import log_visit
 pytestmark = pytest.mark.django_db
 
 
-def test_a_leads_subscription_never_carries_another_verticals_account(receiver, coo, csm, other_csm):
+def test_a_leads_subscription_never_carries_another_verticals_account(
+    receiver, coo, csm, other_csm
+):
     lead = factories.person("lead", "manufacturing", username="lead_m")
     # "Every vertical" for a lead still means the verticals she may see.
     Subscription.objects.create(url=receiver.url, events=["*"], created_by=lead)
     mine = factories.AccountFactory(external_id="m-1")
-    theirs = factories.AccountFactory(external_id="r-1", vertical=factories.vertical("consumer_retail"))
+    theirs = factories.AccountFactory(
+        external_id="r-1", vertical=factories.vertical("consumer_retail")
+    )
     log_visit(account=mine, author=csm)
     log_visit(account=theirs, author=other_csm)
     services.deliver_due()

@@ -103,11 +103,15 @@ def test_a_lead_manages_her_verticals_only(lead, coo, allow_loopback):
         format="json",
     )
     assert mine.status_code == 201
-    everything = Subscription.objects.create(url="http://127.0.0.1:9/", events=["*"], created_by=coo)
+    everything = Subscription.objects.create(
+        url="http://127.0.0.1:9/", events=["*"], created_by=coo
+    )
     listed = [s["id"] for s in client.get(URL).json()["results"]]
     assert listed == [mine.json()["id"]]
     assert client.get(f"{URL}{everything.pk}/").status_code == 404
-    assert client.patch(f"{URL}{everything.pk}/", {"active": False}, format="json").status_code == 404
+    assert (
+        client.patch(f"{URL}{everything.pk}/", {"active": False}, format="json").status_code == 404
+    )
     assert client.delete(f"{URL}{everything.pk}/").status_code == 404
     # The COO manages any.
     assert token_client(coo, write=True).delete(f"{URL}{mine.json()['id']}/").status_code == 204
@@ -115,7 +119,11 @@ def test_a_lead_manages_her_verticals_only(lead, coo, allow_loopback):
 
 def test_patch_switches_on_again_and_rechecks_the_url(coo, allow_loopback, settings):
     subscription = Subscription.objects.create(
-        url="http://127.0.0.1:9/", events=["*"], created_by=coo, active=False, consecutive_failures=50
+        url="http://127.0.0.1:9/",
+        events=["*"],
+        created_by=coo,
+        active=False,
+        consecutive_failures=50,
     )
     client = token_client(coo, write=True)
     response = client.patch(f"{URL}{subscription.pk}/", {"active": True}, format="json")
