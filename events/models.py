@@ -29,6 +29,8 @@ class EventType(models.TextChoices):
 
 
 ALL_EVENTS = "*"
+# What a subscription's `events` may list.
+SUBSCRIBABLE = [ALL_EVENTS, *EventType.values]
 
 
 class Event(models.Model):

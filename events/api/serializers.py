@@ -5,17 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from events.models import ALL_EVENTS, Delivery, DeliveryAttempt, EventType, Subscription
+from events.models import SUBSCRIBABLE, Delivery, DeliveryAttempt, Subscription
 from verticals.models import Vertical
-
-EVENT_CHOICES = [ALL_EVENTS, *EventType.values]
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_CHOICES),
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE),
         allow_empty=False,
-        max_length=len(EVENT_CHOICES),
+        max_length=len(SUBSCRIBABLE),
         help_text=_('Event types to receive, or ["*"] for every type.'),
     )
     verticals = serializers.SlugRelatedField(
