@@ -1,0 +1,71 @@
+"""Where events come from: a recompute that changed a level or colour, overdue requirements, CTAs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.days import last_complete_day
+from events.models import Event, Subscription
+from metrics import compute
+from metrics.models import AccountDailyStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listening(coo):
+    return Subscription.objects.create(
+        url="https://93.184.216.34/hook", events=["*"], created_by=coo
+    )
+
+
+def test_a_recompute_of_the_last_complete_day_records_level_and_colour_changes(listening):
+    day = last_complete_day()
+    changed = factories.AccountFactory(external_id="ent-up", name="Up")
+    factories.AccountFactory(external_id="ent-same")
+    compute.recompute(start=day - dt.timedelta(days=1), end=day - dt.timedelta(days=1))
+    assert not Event.objects.exists()  # not the last complete day
+    factories.connector_usage(changed, day, "sap_s4", 500)
+    compute.recompute(start=day, end=day)
+    level = Event.objects.get(type="account.level_changed")
+    assert level.account_external_id == "ent-up" and level.account_name == "Up"
+    assert level.vertical_code == "manufacturing"
+    assert level.data == {"day": day.isoformat(), "before": 0, "after": 1}
+    before = AccountDailyStatus.objects.get(account=changed, day=day - dt.timedelta(days=1))
+    after = AccountDailyStatus.objects.get(account=changed, day=day)
+    colours = Event.objects.filter(type="account.color_changed")
+    if before.color != after.color:
+        assert colours.get().data == {
+            "day": day.isoformat(),
+            "before": before.color,
+            "after": after.color,
+        }
+    else:
+        assert not colours.exists()
+    # Recomputing the same day again changes nothing and records nothing.
+    count = Event.objects.count()
+    compute.recompute(start=day, end=day)
+    assert Event.objects.count() == count
+
+
+def test_a_recompute_that_changes_the_days_own_row_compares_with_it(listening):
+    day = last_complete_day()
+    account = factories.AccountFactory(external_id="ent-1")
+    compute.recompute(start=day - dt.timedelta(days=1), end=day)
+    assert not Event.objects.exists()
+    factories.connector_usage(account, day, "sap_s4", 500)
+    factories.connector_usage(account, day, "yonyou_u8", 20000)
+    compute.recompute(start=day, end=day)
+    assert Event.objects.get(type="account.level_changed").data["after"] == 2
+
+
+def test_nobody_listening_writes_nothing(coo):
+    day = last_complete_day()
+    account = factories.AccountFactory()
+    compute.recompute(start=day - dt.timedelta(days=1), end=day - dt.timedelta(days=1))
+    factories.connector_usage(account, day, "sap_s4", 500)
+    compute.recompute(start=day, end=day)
+    assert not Event.objects.exists()
