@@ -51,6 +51,10 @@ class Event(models.Model):
     )
     vertical_code = models.CharField(_("vertical code"), max_length=40)
     data = models.JSONField(_("data"), default=dict)
+    # Set by emitters that must write an event only once per thing (a requirement overdue).
+    dedup_key = models.CharField(
+        _("de-duplication key"), max_length=120, null=True, blank=True, unique=True
+    )
     # False until the event has been turned into one Delivery per matching subscription.
     fanned_out = models.BooleanField(_("fanned out"), default=False)
 

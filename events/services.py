@@ -75,15 +75,21 @@ def record_event(
     account: AccountRef,
     data: dict,
     occurred_at: dt.datetime | None = None,
+    dedup_key: str | None = None,
 ) -> Event | None:
     """Write one outbox row in the caller's transaction; delivered after commit.
+
+    With `dedup_key`, nothing is written when an event with that key exists.
 
     Nothing is written when no active subscription receives `event_type`
     (docs/events.md: events are not kept for subscriptions created later).
     """
     if not anyone_listens(event_type):
         return None
+    if dedup_key is not None and Event.objects.filter(dedup_key=dedup_key).exists():
+        return None
     event = Event.objects.create(
+        dedup_key=dedup_key,
         type=event_type,
         occurred_at=occurred_at or timezone.now(),
         account_external_id=account.external_id,
@@ -322,15 +328,37 @@ def _tell_creator(subscription_id: int) -> None:
     )
 
 
+# Functions of higher apps that record time-based events (a requirement now overdue), run by
+# every sweep before it fans out; registered from their AppConfig.ready().
+DETECTORS: list = []
+
+
+def register_detector(detector) -> None:
+    """Run `detector()` (it writes its events through record_event) at the start of each sweep."""
+    if detector not in DETECTORS:
+        DETECTORS.append(detector)
+
+
+def run_detectors() -> None:
+    for detector in DETECTORS:
+        try:
+            with transaction.atomic():
+                detector()
+        except Exception:
+            logger.exception("events: detector %s failed", getattr(detector, "__name__", detector))
+
+
 def deliver_due(
     *, limit: int = 10_000, account_external_id: str | None = None, fan_out_first: bool = True
 ) -> int:
-    """Fan out new events, then send every delivery due now, in order; attempts made.
+    """Run the detectors, fan out new events, then send every delivery due now, in order.
 
-    A delivery made unblocks the next one of its subscription and account, so
-    this loops until nothing due is left (or `limit` attempts were made).
+    Returns the attempts made. A delivery made unblocks the next one of its
+    subscription and account, so this loops until nothing due is left (or
+    `limit` attempts were made).
     """
     if fan_out_first:
+        run_detectors()
         fan_out()
     attempted = 0
     while attempted < limit:

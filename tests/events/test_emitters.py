@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from core.days import last_complete_day
+from events import services
 from events.models import Event, Subscription
 from metrics import compute
 from metrics.models import AccountDailyStatus
 from tests import factories
+from visits.selectors import requirement_sla_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +72,24 @@ def test_nobody_listening_writes_nothing(coo):
     factories.connector_usage(account, day, "sap_s4", 500)
     compute.recompute(start=day, end=day)
     assert not Event.objects.exists()
+
+
+def test_an_overdue_requirement_is_announced_once(listening, csm):
+    sla = requirement_sla_hours()
+    now = timezone.now()
+    account = factories.AccountFactory(external_id="ent-late")
+    late = factories.RequirementFactory(
+        account=account, title="SSO", raised_at=now - dt.timedelta(hours=sla + 1)
+    )
+    factories.RequirementFactory(account=account, raised_at=now - dt.timedelta(hours=sla - 1))
+    factories.RequirementFactory(
+        account=account,
+        raised_at=now - dt.timedelta(hours=sla + 2),
+        first_response_at=now - dt.timedelta(hours=sla + 1),
+    )
+    services.deliver_due()
+    services.deliver_due()
+    (event,) = Event.objects.filter(type="requirement.overdue")
+    assert event.data["requirement"]["id"] == late.pk
+    assert event.data["requirement"]["title"] == "SSO"
+    assert event.data["sla_hours"] == sla
