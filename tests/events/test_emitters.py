@@ -12,6 +12,8 @@ from events import services
 from events.models import Event, Subscription
 from metrics import compute
 from metrics.models import AccountDailyStatus
+from plays import outbox
+from plays.services import close_cta
 from tests import factories
 from visits.selectors import requirement_sla_hours
 
@@ -93,3 +95,32 @@ def test_an_overdue_requirement_is_announced_once(listening, csm):
     assert event.data["requirement"]["id"] == late.pk
     assert event.data["requirement"]["title"] == "SSO"
     assert event.data["sla_hours"] == sla
+
+
+def test_a_cta_closed_by_a_person_is_an_event_with_the_cta_as_the_api_shows_it(listening, csm):
+    account = factories.AccountFactory(external_id="ent-c")
+    cta = factories.cta(account, owner=csm, opened_on=last_complete_day())
+    close_cta(cta=cta, status="dismissed", user=csm, note="Visited last week")
+    event = Event.objects.get(type="cta.closed")
+    assert event.account_external_id == "ent-c"
+    assert event.data["cta"]["id"] == cta.pk
+    assert event.data["cta"]["status"] == "dismissed"
+    assert event.data["cta"]["note"] == "Visited last week"
+    assert event.data["cta"]["reason"]
+
+
+def test_ctas_opened_and_resolved_set_based(listening, csm):
+    day = last_complete_day()
+    accounts = [factories.AccountFactory(external_id=f"ent-{n}") for n in range(3)]
+    ctas = [factories.cta(a, owner=csm, opened_on=day) for a in accounts]
+    play = ctas[0].play
+    assert outbox.ctas_opened(play=play, day=day, account_ids=[a.pk for a in accounts[:2]]) == 2
+    opened = Event.objects.filter(type="cta.opened").order_by("id")
+    assert [e.account_external_id for e in opened] == ["ent-0", "ent-1"]
+    data = opened[0].data["cta"]
+    assert data["id"] == ctas[0].pk and data["play"] == "no_recent_visit"
+    assert data["owner"] == csm.username and data["opened_on"] == day.isoformat()
+    assert data["steps"] == [{"text": "Book a visit", "done": False}]
+    assert data["reason_numbers"] == {"days": 45, "last_visit": None}
+    assert outbox.ctas_resolved([ctas[2].pk]) == 1
+    assert Event.objects.get(type="cta.closed").data["cta"]["id"] == ctas[2].pk
