@@ -24,6 +24,7 @@ class Receiver:
     def __init__(self):
         self.received: list[Received] = []
         self.answers: deque[int] = deque()  # status codes to answer next, then 200
+        self.delays: deque[float] = deque()  # seconds to wait before answering the next requests
         self.default_status = 200
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -49,12 +50,15 @@ class Receiver:
                         receiver.answers.popleft() if receiver.answers else receiver.default_status
                     )
                 answer = b'{"ok": true}' if status < 300 else b"x" * 3000
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "http://127.0.0.1:1/elsewhere")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                try:
+                    self.send_response(status)
+                    if 300 <= status < 400:
+                        self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the sender went away (a killed worker)
 
             def log_message(self, *args):
                 pass
