@@ -44,7 +44,7 @@ def payload(event: Event) -> dict:
         "account": {
             "external_id": event.account_external_id,
             "name": event.account_name,
-            "vertical": event.vertical_code,
+            "vertical": event.vertical.code if event.vertical_id else event.vertical_code,
         },
         "data": event.data,
     }

@@ -49,7 +49,8 @@ class Event(models.Model):
         related_name="+",
         verbose_name=_("vertical"),
     )
-    vertical_code = models.CharField(_("vertical code"), max_length=40)
+    # The code when the emitter knew it (set-based emits); payloads read the vertical itself.
+    vertical_code = models.CharField(_("vertical code"), max_length=40, blank=True)
     data = models.JSONField(_("data"), default=dict)
     # Set by emitters that must write an event only once per thing (a requirement overdue).
     dedup_key = models.CharField(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,12 +57,17 @@ class AccountRef:
 
     @classmethod
     def of(cls, account) -> AccountRef:
-        """From an Account-like object (external_id, name, vertical)."""
+        """From an Account-like object (external_id, name, vertical_id).
+
+        The vertical's code is taken only when already loaded (no query on the
+        request's path); otherwise the payload reads it from the event's vertical.
+        """
+        loaded = type(account)._meta.get_field("vertical").is_cached(account)
         return cls(
             external_id=account.external_id,
             name=account.name,
             vertical_id=account.vertical_id,
-            vertical_code=account.vertical.code if account.vertical_id else "",
+            vertical_code=account.vertical.code if loaded and account.vertical_id else "",
         )
 
 
@@ -73,13 +78,14 @@ def record_event(
     *,
     event_type: str,
     account: AccountRef,
-    data: dict,
+    data: dict | Callable[[], dict],
     occurred_at: dt.datetime | None = None,
     dedup_key: str | None = None,
 ) -> Event | None:
     """Write one outbox row in the caller's transaction; delivered after commit.
 
     With `dedup_key`, nothing is written when an event with that key exists.
+    `data` may be a function, called only when the event is written.
 
     Nothing is written when no active subscription receives `event_type`
     (docs/events.md: events are not kept for subscriptions created later).
@@ -96,7 +102,7 @@ def record_event(
         account_name=account.name,
         vertical_id=account.vertical_id,
         vertical_code=account.vertical_code,
-        data=data,
+        data=data() if callable(data) else data,
     )
     transaction.on_commit(lambda: _send_task("deliver_event", event.pk), robust=True)
     return event
@@ -234,7 +240,7 @@ def deliver_one(delivery_id: int) -> str | None:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "subscription")
+            .select_related("event__vertical", "subscription")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING, subscription__active=True)
             .filter(~Exists(_earlier_pending()))
             .first()

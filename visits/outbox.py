@@ -49,7 +49,8 @@ def visit_logged(visit: Visit) -> None:
     record_event(
         event_type=EventType.VISIT_LOGGED,
         account=AccountRef.of(visit.account),
-        data={"visit": dict(VisitSerializer(visit).data)},
+        # Serialized only when someone listens.
+        data=lambda: {"visit": dict(VisitSerializer(visit).data)},
         occurred_at=visit.created_at,
     )
 

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
                 ('account_external_id', models.CharField(max_length=64, verbose_name='account')),
                 ('account_name', models.CharField(max_length=200, verbose_name='account name')),
-                ('vertical_code', models.CharField(max_length=40, verbose_name='vertical code')),
+                ('vertical_code', models.CharField(blank=True, max_length=40, verbose_name='vertical code')),
                 ('data', models.JSONField(default=dict, verbose_name='data')),
                 ('fanned_out', models.BooleanField(default=False, verbose_name='fanned out')),
                 ('vertical', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='verticals.vertical', verbose_name='vertical')),
