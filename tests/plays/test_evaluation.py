@@ -311,3 +311,18 @@ def test_cta_pages_keep_room_for_the_daily_refresh():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'plays_cta'")
         assert cursor.fetchone()[0] == ["fillfactor=50"]
+
+
+def test_an_evaluation_for_some_accounts_leaves_the_others_ctas_alone():
+    from metrics.compute import AccountFilter
+
+    evaluated, other = big_account(), big_account()
+    run("no_recent_visit")
+    for account in (evaluated, other):
+        factories.VisitFactory(account=account, visited_on=DAY)
+    play_ = Play.objects.get(trigger="no_recent_visit")
+    evaluate_play(
+        play=play_, day=DAY + days(1), accounts=AccountFilter(account_ids=(evaluated.id,))
+    )
+    streaks = dict(CTA.objects.values_list("account_id", "clear_streak"))
+    assert streaks == {evaluated.id: 1, other.id: 0}
