@@ -70,21 +70,19 @@ def _ctas_select(condition: str) -> str:
     """  # noqa: S608 - table names from model meta; ids bound or inlined through int()
 
 
-def ctas_opened(*, play: Play, day, account_ids: Sequence[int]) -> int:
-    """`cta.opened` for the open CTAs of `play` opened on `day` for `account_ids`; events written."""
-    if not account_ids:
+def ctas_opened(cta_ids: Sequence[int]) -> int:
+    """`cta.opened` for CTAs an evaluation opened; events written."""
+    if not cta_ids:
         return 0
-    condition, params = _ids_condition("c.account_id", account_ids)
+    condition, params = _ids_condition("c.id", cta_ids)
     return record_events_sql(
         event_type=EventType.CTA_OPENED,
-        select_sql=_ctas_select(
-            f"c.play_id = %s AND c.opened_on = %s AND c.status = 'open' AND {condition}"
-        ),
-        params=[params_datetime(timezone.now()), play.pk, params_date(day), *params],
+        select_sql=_ctas_select(condition),
+        params=[params_datetime(timezone.now()), *params],
     )
 
 
-def ctas_resolved(cta_ids: Sequence[int]) -> int:
+def ctas_closed_by_evaluation(cta_ids: Sequence[int]) -> int:
     """`cta.closed` for CTAs an evaluation resolved; events written."""
     if not cta_ids:
         return 0

@@ -115,8 +115,7 @@ def test_ctas_opened_and_resolved_set_based(listening, csm):
     day = last_complete_day()
     accounts = [factories.AccountFactory(external_id=f"ent-{n}") for n in range(3)]
     ctas = [factories.cta(a, owner=csm, opened_on=day) for a in accounts]
-    play = ctas[0].play
-    assert outbox.ctas_opened(play=play, day=day, account_ids=[a.pk for a in accounts[:2]]) == 2
+    assert outbox.ctas_opened([c.pk for c in ctas[:2]]) == 2
     opened = Event.objects.filter(type="cta.opened").order_by("id")
     assert [e.account_external_id for e in opened] == ["ent-0", "ent-1"]
     data = opened[0].data["cta"]
@@ -124,7 +123,7 @@ def test_ctas_opened_and_resolved_set_based(listening, csm):
     assert data["owner"] == csm.username and data["opened_on"] == day.isoformat()
     assert data["steps"] == [{"text": "Book a visit", "done": False}]
     assert data["reason_numbers"] == {"days": 45, "last_visit": None}
-    assert outbox.ctas_resolved([ctas[2].pk]) == 1
+    assert outbox.ctas_closed_by_evaluation([ctas[2].pk]) == 1
     assert Event.objects.get(type="cta.closed").data["cta"]["id"] == ctas[2].pk
 
 
