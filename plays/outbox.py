@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Account
 from events.models import EventType
 from events.services import AccountRef, record_event, record_events_sql
-from metrics.status_sql import params_date, params_datetime
+from metrics.status_sql import params_datetime
 from verticals.models import Vertical
 
 from .api.serializers import CTASerializer
