@@ -604,7 +604,7 @@ def vertical_accounts(
 
     Ordered by a status column, the list is read in two parts: the accounts
     with a status that day, in that column's order — on PostgreSQL a walk of
-    the status index (day, score, account) that stops after a page — then
+    the status index (day, score) that stops after a page — then
     the accounts without one, by name, in either direction (unknown health is
     neither the best nor the worst; the second part is read only once the
     first runs out). Any other ordering is one queryset.

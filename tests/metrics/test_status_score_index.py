@@ -1,4 +1,4 @@
-"""On PostgreSQL, lists sorted by score walk the status index (day, score, account), no full sort.
+"""On PostgreSQL, lists sorted by score walk the status index (day, score), no full sort.
 
 20,000 accounts with a status on the day, analysed, then EXPLAIN of the very
 queries the vertical page and the accounts API run: the plan reads

@@ -201,7 +201,7 @@ class AccountListView(generics.ListAPIView):
         health day (key = the status column) and those without one, which come
         last in either direction (a constant key past every real value). The
         first part joins the status and sorts on the column itself, so PostgreSQL
-        walks the status index (day, score, account) — or (day, color, score)
+        walks the status index (day, score) — or (day, color, score)
         under a colour filter — and stops after a page instead of sorting every
         account; the second is read only when the first runs out. Under a health
         filter only the first can match.
