@@ -603,8 +603,8 @@ def vertical_accounts(
     is joined once on its key (account, day).
 
     Ordered by a status column, the list is read in two parts: the accounts
-    with a status that day, in that column's order — on PostgreSQL a walk of
-    the status index (day, score) that stops after a page — then
+    with a status that day, in that column's order (by score, a walk of the
+    status index (day, score) that stops after a page on PostgreSQL), then
     the accounts without one, by name, in either direction (unknown health is
     neither the best nor the worst; the second part is read only once the
     first runs out). Any other ordering is one queryset.
