@@ -553,13 +553,15 @@ def _change_weeks(series: list[int | None]) -> int:
 
 # --- The account list of one vertical -------------------------------------------------------
 
-# Each ordering ends on external_id (unique), so pages never overlap. A key of the day's status
-# puts the accounts with no status that day last, in either direction.
+# Each ordering ends on a unique column, so pages never overlap. A key of the day's status puts
+# the accounts with no status that day last, in either direction. Score ties go by account id,
+# in the sort's direction: the order of the status index (day, score, account), which then
+# serves the whole order.
 ACCOUNT_ORDERINGS = {
     "name": ("name", "external_id"),
     "-name": ("-name", "external_id"),
-    "score": (F("day_score").asc(nulls_last=True), "name", "external_id"),
-    "-score": (F("day_score").desc(nulls_last=True), "name", "external_id"),
+    "score": (F("day_score").asc(nulls_last=True), "pk"),
+    "-score": (F("day_score").desc(nulls_last=True), "-pk"),
     "level": (F("day_level").asc(nulls_last=True), "name", "external_id"),
     "-level": (F("day_level").desc(nulls_last=True), "name", "external_id"),
     "dag_rate": (F("day_dag_rate").asc(nulls_last=True), "name", "external_id"),
@@ -569,8 +571,16 @@ ACCOUNT_ORDERINGS = {
     "stage": ("stage", "name", "external_id"),
     "-stage": ("-stage", "name", "external_id"),
 }
-# The orderings on a column of the day's status (the annotation each sorts on).
-STATUS_ORDERINGS = {"score": "day_score", "level": "day_level", "dag_rate": "day_dag_rate"}
+# The orderings on a column of the day's status, as the accounts that have one are read: the
+# same keys without a NULLS clause (there are no NULLs there), the order an index scan yields.
+STATUS_ORDERINGS = {
+    "score": (F("day_score").asc(), "pk"),
+    "-score": (F("day_score").desc(), "-pk"),
+    "level": (F("day_level").asc(), "name", "external_id"),
+    "-level": (F("day_level").desc(), "name", "external_id"),
+    "dag_rate": (F("day_dag_rate").asc(), "name", "external_id"),
+    "-dag_rate": (F("day_dag_rate").desc(), "name", "external_id"),
+}
 # The account list joins the day's status under this name; the day_* columns read that row.
 ON_DAY = "on_day"
 DAY_COLUMNS = {
@@ -603,11 +613,12 @@ def vertical_accounts(
     is joined once on its key (account, day).
 
     Ordered by a status column, the list is read in two parts: the accounts
-    with a status that day, in that column's order (by score, a walk of the
-    status index (day, score) that stops after a page on PostgreSQL), then
-    the accounts without one, by name, in either direction (unknown health is
-    neither the best nor the worst; the second part is read only once the
-    first runs out). Any other ordering is one queryset.
+    with a status that day, in that column's order (by score, ties by account
+    id: a walk of the status index (day, score, account) that stops after a
+    page on PostgreSQL), then the accounts without one, by name, in either
+    direction (unknown health is neither the best nor the worst; the second
+    part is read only once the first runs out). Any other ordering is one
+    queryset.
     """
     qs = accounts.select_related("owner_csm").annotate(
         **{ON_DAY: FilteredRelation("daily_statuses", condition=Q(daily_statuses__day=day))}
@@ -634,12 +645,9 @@ def vertical_accounts(
     if ordering not in ACCOUNT_ORDERINGS:
         ordering = "name"
     whole = qs.order_by(*ACCOUNT_ORDERINGS[ordering])
-    column = STATUS_ORDERINGS.get(ordering.lstrip("-"))
-    if column is None:
+    if ordering not in STATUS_ORDERINGS:
         return ChainedQuerySets(whole, whole=whole)
-    descending = ordering.startswith("-")
-    key = F(column).desc() if descending else F(column).asc()
-    with_status = qs.filter(status_day__isnull=False).order_by(key, "name", "external_id")
+    with_status = qs.filter(status_day__isnull=False).order_by(*STATUS_ORDERINGS[ordering])
     if status_filters:  # only accounts with a status that day match
         return ChainedQuerySets(with_status, whole=whole)
     without_status = qs.filter(status_day__isnull=True).order_by("name", "external_id")

@@ -9,7 +9,9 @@ meanwhile never shift a page. The view declares:
 - `ordering_fields`: {public name: (queryset field or annotation, type)}; the
   sort values must not be NULL (annotate with Coalesce);
 - `default_ordering`: a public name, optionally prefixed with "-";
-- `keyset_tiebreak`: (unique field, type), e.g. ("external_id", "str").
+- `keyset_tiebreak`: (unique field, type), e.g. ("external_id", "str"); optionally
+  `keyset_tiebreaks`: {public name: (unique field, type)} for orderings whose
+  ties another unique field breaks (the one an index on the sort key holds).
 
 A view may also define `keyset_parts(queryset, key, *, descending) ->
 list[QuerySet]`: the list as consecutive querysets in ascending order of the
@@ -127,7 +129,7 @@ class KeysetPagination(BasePagination):
         size = self._page_size(request)
         name, descending = self._ordering(request, view)
         key, key_kind = view.ordering_fields[name]
-        tie, tie_kind = view.keyset_tiebreak
+        tie, tie_kind = getattr(view, "keyset_tiebreaks", {}).get(name, view.keyset_tiebreak)
         fields = [tie] if key == tie else [key, tie]
         kinds = [tie_kind] if key == tie else [key_kind, tie_kind]
         ordering = ("-" if descending else "") + name

@@ -1,9 +1,8 @@
-"""An index on the daily status by (day, score): lists sorted by score walk it.
+"""An index on the daily status by (day, score, account): lists sorted by score walk it.
 
-A vertical's page and the accounts API sorted by score read one day's statuses in
-score order and stop after a page, instead of sorting every account of the day.
-Without the account in the key, the entries of one score deduplicate: several
-times smaller than with the account in the key, and cheaper to write.
+A vertical's page and the accounts API sorted by score (ties by account) read one
+day's statuses in that order and stop after a page, instead of sorting every
+account of the day.
 """
 
 from django.db import migrations, models
@@ -17,6 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="accountdailystatus",
-            index=models.Index(fields=["day", "score"], name="status_day_score"),
+            index=models.Index(fields=["day", "score", "account"], name="status_day_score"),
         ),
     ]

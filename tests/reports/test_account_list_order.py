@@ -27,10 +27,10 @@ UNSCORED_BY_NAME = ["m-11", "m-27", "m-03", "m-19"]
 
 @pytest.fixture
 def accounts(manufacturing, retail):
-    """30 manufacturing accounts: scores with ties, same names, and 4 with no status on DAY."""
+    """30 manufacturing accounts: scores with ties, names with ties, 4 with no status on DAY."""
     made = {}
     for n in range(30):
-        # Names repeat ("Twin 0".."Twin 4"), so external_id breaks the last ties.
+        # Names repeat ("Twin 0".."Twin 4"): the accounts without a status tie on them.
         account = factories.AccountFactory(
             external_id=f"m-{n:02d}", name=f"Twin {n % 5}", vertical=manufacturing
         )
@@ -46,7 +46,7 @@ def accounts(manufacturing, retail):
 
 
 def expected(accounts, *, descending: bool) -> list[str]:
-    """Score (up or down), then name, then external_id; no status on DAY last either way."""
+    """Score then account id, both in the sort's direction; no status on DAY last, by name."""
     scores = dict(
         AccountDailyStatus.objects.filter(
             day=DAY, account__vertical__code="manufacturing"
@@ -54,11 +54,8 @@ def expected(accounts, *, descending: bool) -> list[str]:
     )
     scored = sorted(
         (a for a in accounts.values() if a.external_id in scores),
-        key=lambda a: (
-            -scores[a.external_id] if descending else scores[a.external_id],
-            a.name,
-            a.external_id,
-        ),
+        key=lambda a: (scores[a.external_id], a.pk),
+        reverse=descending,
     )
     unscored = sorted(
         (a for a in accounts.values() if a.external_id not in scores),

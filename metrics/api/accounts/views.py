@@ -153,6 +153,9 @@ class AccountListView(generics.ListAPIView):
     # The unique, indexed id: the first page is an index range whatever the number of accounts.
     default_ordering = "external_id"
     keyset_tiebreak = ("external_id", "str")
+    # Score ties go by account id: the status index (day, score, account) then holds the whole
+    # order, ties included.
+    keyset_tiebreaks = {"score": ("id", "int")}
 
     # Sort keys read from the health day's status: (status column, type, the key of an account
     # with no status that day when sorting down, when sorting up). Such accounts come last
@@ -201,7 +204,7 @@ class AccountListView(generics.ListAPIView):
         health day (key = the status column) and those without one, which come
         last in either direction (a constant key past every real value). The
         first part joins the status and sorts on the column itself, so PostgreSQL
-        walks the status index (day, score) — or (day, color, score)
+        walks the status index (day, score, account) — or (day, color, score)
         under a colour filter — and stops after a page instead of sorting every
         account; the second is read only when the first runs out. Under a health
         filter only the first can match.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import Account
 from tests import factories
 from tests.api.conftest import DAY, make_status, token_client
 
@@ -22,9 +23,10 @@ UNSCORED = ["e03", "e08", "e13"]  # no status on DAY (one has an older one)
 def accounts(coo):
     scores = {}
     for n in range(16):
-        account = factories.AccountFactory(external_id=f"e{n:02d}", name=f"Name {n}")
-        if f"e{n:02d}" in UNSCORED:
-            if n == 8:
+        # External ids against creation order: score ties go by account id, not external_id.
+        account = factories.AccountFactory(external_id=f"e{15 - n:02d}", name=f"Name {n}")
+        if account.external_id in UNSCORED:
+            if account.external_id == "e08":
                 make_status(account, DAY.replace(day=DAY.day - 1), score=99)
             continue
         scores[account.external_id] = (n * 5) % 3 * 40  # 0, 40 or 80: ties
@@ -35,9 +37,10 @@ def accounts(coo):
 
 
 def expected(scores, *, descending: bool) -> list[str]:
-    """Score then external_id, both in the direction of the sort; no status on the day last."""
-    scored = sorted(scores, key=lambda e: (scores[e], e), reverse=descending)
-    return scored + sorted([*UNSCORED, "zz-other-day"], reverse=descending)
+    """Score then account id, both in the sort's direction; no status on the day last."""
+    ids = dict(Account.objects.values_list("external_id", "pk"))
+    scored = sorted(scores, key=lambda e: (scores[e], ids[e]), reverse=descending)
+    return scored + sorted([*UNSCORED, "zz-other-day"], key=ids.get, reverse=descending)
 
 
 def walk(client, url: str) -> tuple[list[list[str]], list[dict]]:
@@ -84,4 +87,5 @@ def test_a_health_filter_reads_only_accounts_with_a_status(coo, accounts):
         row["external_id"]
         for row in client.get(f"{URL}?page_size=50&ordering=score&color=yellow").json()["results"]
     ]
-    assert got == sorted(e for e, score in accounts.items() if score == 40)
+    assert got == [e for e in expected(accounts, descending=False) if accounts.get(e) == 40]
+    assert len(got) == 4
