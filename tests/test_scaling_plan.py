@@ -161,7 +161,10 @@ def test_pending_tables_still_need_their_new_key(plan):
     for table, column in plan.pending.items():
         assert key_violations(tables[table], column), f"{table} is ready: distribute it"
         assert database_key_violations(table, column)
-    assert key_violations(tables["plays_cta"], "account_id") == ["primary key ['id']"]
+    assert key_violations(tables["plays_cta"], "account_id") == [
+        "primary key ['id']",
+        "unique constraint cta_one_open_per_account_play ['play_id', 'account_id']",
+    ]
 
 
 @pytest.mark.django_db
