@@ -30,7 +30,7 @@ def production_env(database: Path, **extra) -> dict:
 
 
 def run(args, env):
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
