@@ -6,6 +6,7 @@ application's own, without network or server-process overhead. Times:
 
 - a 50-row accounts page (default ordering),
 - a filtered 50-row page (vertical + colour + DAG-rate range, ordered by score),
+- a 50-row page ordered by score with no filter (best first),
 - a deep page (following `next` from the 20th page on),
 - an account's health detail for a day.
 
@@ -158,6 +159,10 @@ def api_figures(*, accounts: int = 100_000, repeat: int = 30) -> list[dict]:
             "filtered page (vertical, colour, DAG rate; by score)",
             "/api/v1/accounts/?page_size=50&vertical=manufacturing&color=red"
             "&dag_rate_min=0.2&dag_rate_max=0.8&ordering=-score",
+        ),
+        (
+            "accounts page by score (50 rows, no filter)",
+            "/api/v1/accounts/?page_size=50&ordering=-score",
         ),
         ("21st page (cursor)", deep),
         ("health detail", f"/api/v1/accounts/{one}/health/?date={latest.day}"),

@@ -9,7 +9,7 @@ deep-integration trend), written set-based in SQL (PostgreSQL), then times:
 
 - /pipeline/ (five verticals side by side): the first render (trend cache
   empty) and the median of the next ones (trends from the cache);
-- /pipeline/manufacturing/ (one vertical, accounts by name and by score);
+- /pipeline/manufacturing/ (one vertical, accounts by name and by score, both ways);
 - an account page.
 
 Usage (PostgreSQL, migrated database):
@@ -173,6 +173,10 @@ def main() -> None:
         (
             "/pipeline/manufacturing/ (accounts by score)",
             f"/pipeline/manufacturing/?date={day}&sort=-score",
+        ),
+        (
+            "/pipeline/manufacturing/ (accounts by score, lowest first)",
+            f"/pipeline/manufacturing/?date={day}&sort=score",
         ),
         ("account page", f"/accounts/{one}/?date={day}"),
     ]

@@ -16,6 +16,7 @@ v1 = [
     path("", include("reports.api.planner")),
     path("", include("metrics.api.whatif")),
     path("", include("plays.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 

@@ -331,6 +331,18 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="frontline@localhost")
 FRONTLINE_BASE_URL = env.str("FRONTLINE_BASE_URL", default="http://127.0.0.1:8000")
 
+# --- Webhooks (events/, docs/events.md) ---------------------------------------------------
+# Seconds to wait before each retry of a delivery that was not answered 2xx; then it fails.
+WEBHOOK_RETRY_SCHEDULE = [
+    int(s)
+    for s in env.list(
+        "WEBHOOK_RETRY_SCHEDULE", default=["10", "60", "300", "1800", "7200", "21600", "86400"]
+    )
+]
+# Receivers on loopback/private addresses, and plain-http receivers: off unless set to 1.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+
 # --- Logging: one line per event to stdout ---------------------------------------------
 LOGGING = {
     "version": 1,

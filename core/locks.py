@@ -9,5 +9,5 @@ from __future__ import annotations
 # metrics.compute: "recomputing this day" (key: the day's ordinal).
 DAY_RECOMPUTE = 0x46_4C_44  # "FLD"
 
-# plays.evaluation: "evaluating this play on this day" (key: play id × 1,000,000 + day ordinal).
+# plays.evaluation: "evaluating this play" (key: the play's id).
 PLAY_EVALUATION = 0x46_4C_50  # "FLP"

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from accounts import list_cache
 from core import locks
 
-from . import signals
+from . import signals, status_events
 from .models import (
     AccountDailyStatus,
     AccountDayUsage,
@@ -118,8 +118,10 @@ def compute_status_day(*, day: dt.date, policy, accounts: AccountFilter | None =
     dialect = Dialect(connection.vendor)
     with transaction.atomic(), connection.cursor() as cursor:
         dialect.tune_session(cursor)
-        cursor.execute(_status_sql(accounts, policy, dialect), status_params(day, policy))
-        written = max(cursor.rowcount, 0)
+        # The last complete day's level and colour changes go to the outbox in this transaction.
+        with status_events.changes_recorded(day=day, accounts=accounts, cursor=cursor):
+            cursor.execute(_status_sql(accounts, policy, dialect), status_params(day, policy))
+            written = max(cursor.rowcount, 0)
         if written:
             list_cache.changed()  # the API's cached account pages show these statuses
         return written

@@ -502,6 +502,9 @@ class AccountDailyStatus(models.Model):
             # A colour's accounts of a day in score order: the API's "worst/best first" pages
             # walk it and stop after a page.
             models.Index(fields=["day", "color", "score"], name="status_day_color_score"),
+            # A day's accounts in score order, ties by account, whatever their colour: the lists
+            # sorted by score (a vertical's page, the accounts API) walk it and stop after a page.
+            models.Index(fields=["day", "score", "account"], name="status_day_score"),
         ]
 
 

@@ -100,13 +100,30 @@ class CTA(models.Model):
 
     `reason_numbers` keeps the numbers behind the reason; the words are rendered
     when read (plays.reasons), in the reader's language.
+
+    An evaluation writes a day's CTAs in bulk, up to one per account (plays.evaluation):
+    like the daily status, the table has no foreign-key constraints in the database
+    (each costs a lookup and a lock per row written) and no index that another one
+    already starts with. Django still applies each `on_delete`.
     """
 
+    # Indexed by cta_account_play_closed (and the open constraint), which start with it.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="ctas", verbose_name=_("account")
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="ctas",
+        verbose_name=_("account"),
     )
+    # Indexed for open CTAs by cta_one_open_per_account_play, which starts with it.
     play = models.ForeignKey(
-        Play, on_delete=models.PROTECT, related_name="ctas", verbose_name=_("play")
+        Play,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="ctas",
+        verbose_name=_("play"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=CTAStatus.choices, default=CTAStatus.OPEN
@@ -114,9 +131,12 @@ class CTA(models.Model):
     reason_numbers = models.JSONField(_("reason (numbers)"), default=dict)
     opened_on = models.DateField(_("opened on"))
     due_on = models.DateField(_("due on"))
+    # Indexed by cta_owner_status.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="ctas",
@@ -131,9 +151,12 @@ class CTA(models.Model):
     clear_streak = models.PositiveSmallIntegerField(_("days clear"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Indexed by cta_closed_by, only where set (a CTA is opened without it).
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -146,8 +169,9 @@ class CTA(models.Model):
         verbose_name = _("CTA")
         verbose_name_plural = _("CTAs")
         constraints = [
+            # (play, account): it also finds a play's open CTAs for the evaluation.
             models.UniqueConstraint(
-                fields=["account", "play"],
+                fields=["play", "account"],
                 condition=Q(status="open"),
                 name="cta_one_open_per_account_play",
             ),
@@ -166,9 +190,11 @@ class CTA(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["play", "status"], name="cta_play_status"),
             models.Index(fields=["owner", "status"], name="cta_owner_status"),
             models.Index(fields=["account", "play", "closed_on"], name="cta_account_play_closed"),
+            models.Index(
+                fields=["closed_by"], name="cta_closed_by", condition=Q(closed_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

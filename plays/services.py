@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.days import business_today
 
+from . import outbox
 from .models import CLOSED_BY_PERSON, CTA, CTAStatus
 
 
@@ -33,6 +34,7 @@ def close_cta(*, cta: CTA, status: str, user, note: str = "") -> CTA:
         locked.closed_on = business_today()
         locked.closed_by = user
         locked.save(update_fields=["status", "note", "closed_at", "closed_on", "closed_by"])
+        outbox.cta_closed(locked)
     return locked
 
 

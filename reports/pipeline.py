@@ -27,6 +27,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Max,
     Min,
     OuterRef,
@@ -41,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Stage, size_tier_filter
+from core.chained_querysets import ChainedQuerySets
 from core.days import business_today, end_of_day
 from metrics.models import (
     AccountDailyStatus,
@@ -551,19 +553,43 @@ def _change_weeks(series: list[int | None]) -> int:
 
 # --- The account list of one vertical -------------------------------------------------------
 
+# Each ordering ends on a unique column, so pages never overlap. A key of the day's status puts
+# the accounts with no status that day last, in either direction. Score ties go by account id,
+# in the sort's direction: the order of the status index (day, score, account), which then
+# serves the whole order.
 ACCOUNT_ORDERINGS = {
     "name": ("name", "external_id"),
     "-name": ("-name", "external_id"),
-    "score": (F("day_score").asc(nulls_first=True), "name"),
-    "-score": (F("day_score").desc(nulls_last=True), "name"),
-    "level": (F("day_level").asc(nulls_first=True), "name"),
-    "-level": (F("day_level").desc(nulls_last=True), "name"),
-    "dag_rate": (F("day_dag_rate").asc(nulls_first=True), "name"),
-    "-dag_rate": (F("day_dag_rate").desc(nulls_last=True), "name"),
-    "headcount": (F("headcount").asc(nulls_first=True), "name"),
-    "-headcount": (F("headcount").desc(nulls_last=True), "name"),
-    "stage": ("stage", "name"),
-    "-stage": ("-stage", "name"),
+    "score": (F("day_score").asc(nulls_last=True), "pk"),
+    "-score": (F("day_score").desc(nulls_last=True), "-pk"),
+    "level": (F("day_level").asc(nulls_last=True), "name", "external_id"),
+    "-level": (F("day_level").desc(nulls_last=True), "name", "external_id"),
+    "dag_rate": (F("day_dag_rate").asc(nulls_last=True), "name", "external_id"),
+    "-dag_rate": (F("day_dag_rate").desc(nulls_last=True), "name", "external_id"),
+    "headcount": (F("headcount").asc(nulls_first=True), "name", "external_id"),
+    "-headcount": (F("headcount").desc(nulls_last=True), "name", "external_id"),
+    "stage": ("stage", "name", "external_id"),
+    "-stage": ("-stage", "name", "external_id"),
+}
+# The orderings on a column of the day's status, as the accounts that have one are read: the
+# same keys without a NULLS clause (there are no NULLs there), the order an index scan yields.
+STATUS_ORDERINGS = {
+    "score": (F("day_score").asc(), "pk"),
+    "-score": (F("day_score").desc(), "-pk"),
+    "level": (F("day_level").asc(), "name", "external_id"),
+    "-level": (F("day_level").desc(), "name", "external_id"),
+    "dag_rate": (F("day_dag_rate").asc(), "name", "external_id"),
+    "-dag_rate": (F("day_dag_rate").desc(), "name", "external_id"),
+}
+# The account list joins the day's status under this name; the day_* columns read that row.
+ON_DAY = "on_day"
+DAY_COLUMNS = {
+    "status_day": "day",  # None when no status is stored that day
+    "day_level": "deep_integration_level",
+    "day_score": "score",
+    "day_color": "color",
+    "day_is_dag": "is_dag",
+    "day_dag_rate": "dag_rate",
 }
 
 
@@ -578,21 +604,26 @@ def vertical_accounts(
     size_tier: str = "",
     dag: bool | None = None,
     ordering: str = "name",
-) -> QuerySet[Account]:
+) -> ChainedQuerySets:
     """`accounts` (already scoped to the user and the vertical) with their status on `day`.
 
     Each account carries day_level, day_score, day_color, day_is_dag and
     day_dag_rate (None when no status is stored for the day), filtered and
-    ordered by them; `ordering` is a key of ACCOUNT_ORDERINGS.
+    ordered by them; `ordering` is a key of ACCOUNT_ORDERINGS. The day's status
+    is joined once on its key (account, day).
+
+    Ordered by a status column, the list is read in two parts: the accounts
+    with a status that day, in that column's order (by score, ties by account
+    id: a walk of the status index (day, score, account) that stops after a
+    page on PostgreSQL), then the accounts without one, by name, in either
+    direction (unknown health is neither the best nor the worst; the second
+    part is read only once the first runs out). Any other ordering is one
+    queryset.
     """
-    on_day = AccountDailyStatus.objects.filter(account_id=OuterRef("pk"), day=day)
     qs = accounts.select_related("owner_csm").annotate(
-        day_level=Subquery(on_day.values("deep_integration_level")[:1]),
-        day_score=Subquery(on_day.values("score")[:1]),
-        day_color=Subquery(on_day.values("color")[:1]),
-        day_is_dag=Subquery(on_day.values("is_dag")[:1]),
-        day_dag_rate=Subquery(on_day.values("dag_rate")[:1]),
+        **{ON_DAY: FilteredRelation("daily_statuses", condition=Q(daily_statuses__day=day))}
     )
+    qs = qs.annotate(**{name: F(f"{ON_DAY}__{column}") for name, column in DAY_COLUMNS.items()})
     if search:
         qs = qs.filter(
             Q(name__icontains=search)
@@ -601,15 +632,26 @@ def vertical_accounts(
         )
     if stage:
         qs = qs.filter(stage=stage)
-    if level is not None:
-        qs = qs.filter(day_level=level)
-    if color:
-        qs = qs.filter(day_color=color)
     if size_tier:
         qs = qs.filter(size_tier_filter(size_tier))
+    status_filters = {}
+    if level is not None:
+        status_filters["day_level"] = level
+    if color:
+        status_filters["day_color"] = color
     if dag is not None:
-        qs = qs.filter(day_is_dag=dag)
-    return qs.order_by(*ACCOUNT_ORDERINGS.get(ordering, ACCOUNT_ORDERINGS["name"]))
+        status_filters["day_is_dag"] = dag
+    qs = qs.filter(**status_filters)
+    if ordering not in ACCOUNT_ORDERINGS:
+        ordering = "name"
+    whole = qs.order_by(*ACCOUNT_ORDERINGS[ordering])
+    if ordering not in STATUS_ORDERINGS:
+        return ChainedQuerySets(whole, whole=whole)
+    with_status = qs.filter(status_day__isnull=False).order_by(*STATUS_ORDERINGS[ordering])
+    if status_filters:  # only accounts with a status that day match
+        return ChainedQuerySets(with_status, whole=whole)
+    without_status = qs.filter(status_day__isnull=True).order_by("name", "external_id")
+    return ChainedQuerySets(with_status, without_status, whole=whole)
 
 
 def statuses_for(*, accounts: Iterable[Account], day: dt.date) -> dict[int, AccountDailyStatus]:

@@ -40,11 +40,15 @@ env -u CELERY_BROKER_URL $PY manage.py migrate --noinput -v0
 env -u CELERY_BROKER_URL $PY -m bench "${BROKER_ARG[@]}" "$@"
 
 # API and pipeline-page figures on the same database (100,000 accounts), appended to the page.
-API_OUT=$(mktemp) PAGES_OUT=$(mktemp)
-trap 'rm -f "$API_OUT" "$PAGES_OUT"' EXIT
+API_OUT=$(mktemp) PAGES_OUT=$(mktemp) EVENTS_OUT=$(mktemp)
+trap 'rm -f "$API_OUT" "$PAGES_OUT" "$EVENTS_OUT"' EXIT
 env -u CELERY_BROKER_URL $PY -m bench.api_bench --accounts 100000 --output "$API_OUT"
 env -u CELERY_BROKER_URL $PY -m bench.pipeline_bench --accounts 100000 --output "$PAGES_OUT"
+# The outbox's cost on a visit POST (its after-commit task to a queue nobody consumes) and
+# deliveries per second to a receiver on 127.0.0.1.
+env -u CELERY_BROKER_URL $PY -m bench.events_bench --accounts 100000 "${BROKER_ARG[@]}" --output "$EVENTS_OUT"
 {
   printf '\n## REST API latency\n\n'; cat "$API_OUT"
   printf '\n## Pipeline pages\n\n'; cat "$PAGES_OUT"
+  printf '\n## Events outbox and deliveries\n\n'; cat "$EVENTS_OUT"
 } >> docs/benchmarks.md

@@ -26,7 +26,7 @@ from accounts.models import Account
 from core.days import business_today
 from verticals.admin_scoping import RoleImportExportMixin, VerticalScopedAdmin, person_name
 
-from . import selectors, services
+from . import outbox, selectors, services
 from .models import OPEN_REQUIREMENT_STATUSES, ActionItem, Requirement, Visit
 from .resources import RequirementResource, VisitResource
 from .selectors import NOT_VISITED_DAYS, my_accounts_q, not_visited_since_q
@@ -244,6 +244,15 @@ class VisitAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistoryAdmin)
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+        if formset.model is Requirement:
+            outbox.requirements_raised(formset.new_objects)
+
+    def save_related(self, request, form, formsets, change):
+        # The visit.logged event carries the attendees, so it is written once they are saved;
+        # the admin's add view runs in one transaction, the outbox row with it.
+        super().save_related(request, form, formsets, change)
+        if not change:
+            outbox.visit_logged(form.instance)
 
     # -- visit cadence, for leads and the COO --
 
@@ -326,6 +335,11 @@ class RequirementAdmin(VerticalScopedAdmin, RoleImportExportMixin, SimpleHistory
     list_select_related = ["account", "owner"]
     date_hierarchy = "raised_at"
     actions = ["record_first_response", "resolve"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            outbox.requirements_raised([obj])
 
     @admin.display(description=_("owner"), ordering="owner__first_name")
     def owner_name(self, obj):

@@ -8,7 +8,9 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.history import count_by_account, register_history
+        from events.services import register_detector
 
+        from . import outbox
         from .models import Requirement, Visit
 
         # Django names auto-created many-to-many tables "visit-contact relationship" in English
@@ -24,3 +26,6 @@ class VisitsConfig(AppConfig):
         # An account with visits or requirements is closed (stage churned), never deleted.
         register_history(_("visits"), lambda ids: count_by_account(Visit.objects, ids))
         register_history(_("requirements"), lambda ids: count_by_account(Requirement.objects, ids))
+
+        # Every events sweep (each minute) records the requirements that went overdue.
+        register_detector(outbox.record_overdue_requirements)

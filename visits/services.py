@@ -20,6 +20,7 @@ from core.csv_import import RowRejected, check_choice, check_length, optional, p
 from core.days import business_today
 from core.limits import FREE_TEXT_MAX_LENGTH
 
+from . import outbox
 from .models import (
     ActionItem,
     Priority,
@@ -97,17 +98,33 @@ def log_visit(
     )
     visit.full_clean()
     visit.save()
-    visit.staff_attendees.set(list(staff_attendees))
+    staff_attendees = list(staff_attendees)
+    visit.staff_attendees.set(staff_attendees)
     visit.contact_attendees.set(contact_attendees)
+    _remember_staff_attendees(visit, staff_attendees)
+    raised = []
     for values in requirements:
         requirement = Requirement(account=account, visit=visit, **values)
         requirement.full_clean()
         requirement.save()
+        raised.append(requirement)
     for values in action_items:
         item = ActionItem(account=account, visit=visit, **values)
         item.full_clean()
         item.save()
+    outbox.visit_logged(visit)
+    outbox.requirements_raised(raised)
     return visit
+
+
+def _remember_staff_attendees(visit: Visit, people: list) -> None:
+    # The attendees just set, as a prefetch would leave them: the visit's event and the API's
+    # answer serialize them without reading them back (Django's prefetch cache, as
+    # prefetch_related_objects fills it).
+    attendees = visit.staff_attendees.all()
+    attendees._result_cache = people
+    attendees._prefetch_done = True
+    visit._prefetched_objects_cache = {"staff_attendees": attendees}
 
 
 def record_first_response(*, requirement: Requirement, at: dt.datetime | None = None) -> bool:

@@ -9,7 +9,16 @@ meanwhile never shift a page. The view declares:
 - `ordering_fields`: {public name: (queryset field or annotation, type)}; the
   sort values must not be NULL (annotate with Coalesce);
 - `default_ordering`: a public name, optionally prefixed with "-";
-- `keyset_tiebreak`: (unique field, type), e.g. ("external_id", "str").
+- `keyset_tiebreak`: (unique field, type), e.g. ("external_id", "str"); optionally
+  `keyset_tiebreaks`: {public name: (unique field, type)} for orderings whose
+  ties another unique field breaks (the one an index on the sort key holds).
+
+A view may also define `keyset_parts(queryset, key, *, descending) ->
+list[QuerySet]`: the list as consecutive querysets in ascending order of the
+sort key, each with `key` annotated (e.g. the rows with a value, by a column
+an index serves, and the rows without one, under a constant key past the
+others in the requested direction). The page reads them in turn, in its own
+direction, and stops once it is full.
 """
 
 from __future__ import annotations
@@ -120,7 +129,7 @@ class KeysetPagination(BasePagination):
         size = self._page_size(request)
         name, descending = self._ordering(request, view)
         key, key_kind = view.ordering_fields[name]
-        tie, tie_kind = view.keyset_tiebreak
+        tie, tie_kind = getattr(view, "keyset_tiebreaks", {}).get(name, view.keyset_tiebreak)
         fields = [tie] if key == tie else [key, tie]
         kinds = [tie_kind] if key == tie else [key_kind, tie_kind]
         ordering = ("-" if descending else "") + name
@@ -132,15 +141,29 @@ class KeysetPagination(BasePagination):
         )
         backwards = descending != reverse
         op = "lt" if backwards else "gt"
+        condition = None
         if values is not None:
             condition = Q(**{f"{fields[-1]}__{op}": values[-1]})
             if len(fields) == 2:
-                condition = Q(**{f"{fields[0]}__{op}": values[0]}) | (
-                    Q(**{fields[0]: values[0]}) & condition
+                # The first term repeats the rest's bound on the sort key alone, so that an
+                # index on the key starts its scan there.
+                condition = Q(**{f"{fields[0]}__{op}e": values[0]}) & (
+                    Q(**{f"{fields[0]}__{op}": values[0]})
+                    | (Q(**{fields[0]: values[0]}) & condition)
                 )
-            queryset = queryset.filter(condition)
-        queryset = queryset.order_by(*[("-" if backwards else "") + f for f in fields])
-        rows = list(queryset[: size + 1])
+        parts = (
+            view.keyset_parts(queryset, key, descending=descending)
+            if hasattr(view, "keyset_parts")
+            else [queryset]
+        )
+        rows = []
+        for part in reversed(parts) if backwards else parts:
+            if condition is not None:
+                part = part.filter(condition)
+            part = part.order_by(*[("-" if backwards else "") + f for f in fields])
+            rows += part[: size + 1 - len(rows)]
+            if len(rows) > size:
+                break
         has_more = len(rows) > size
         rows = rows[:size]
         if reverse:

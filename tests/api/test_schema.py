@@ -19,6 +19,11 @@ ENDPOINTS = {
     ("/api/v1/visits/", "post"),
     ("/api/v1/usage/", "post"),
     ("/api/v1/connector-usage/", "post"),
+    ("/api/v1/webhooks/", "get"),
+    ("/api/v1/webhooks/", "post"),
+    ("/api/v1/webhooks/{id}/", "get"),
+    ("/api/v1/webhooks/{id}/", "patch"),
+    ("/api/v1/webhooks/{id}/deliveries/", "get"),
 }
 
 

@@ -57,6 +57,13 @@ include-path-regex = "/(usage|connector-usage|visits|policy/what-if)/$"
 include-method = "POST"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409, 429]
 
+# Saving a webhook resolves its URL's host name (the SSRF check): generated names would send
+# DNS queries off this machine, so these two are tested in tests/events/api/ instead.
+[[operations]]
+include-path-regex = "/webhooks/"
+include-method-regex = "POST|PATCH"
+enabled = false
+
 [[operations]]
 include-path-regex = "/(accounts|visits|health/history)/$"
 include-method = "GET"

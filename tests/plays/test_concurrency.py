@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -21,26 +22,41 @@ pytestmark = [
 ]
 
 
-def test_two_threads_evaluating_the_same_day_open_one_cta_each():
-    accounts = [factories.AccountFactory(headcount=20_000) for _ in range(20)]
-    play = Play.objects.get(trigger="no_recent_visit")
-    barrier = threading.Barrier(2)
+def _evaluate_at_once(play, days):
+    """Evaluate `play` for each of `days`, each in its own thread and connection, all at once."""
+    barrier = threading.Barrier(len(days))
     results, errors = [], []
 
-    def worker():
+    def worker(day):
         try:
             barrier.wait()
-            results.append(evaluate_play(play=play, day=DAY))
+            results.append(evaluate_play(play=play, day=day))
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(day,)) for day in days]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
+    return results
+
+
+def test_two_threads_evaluating_the_same_day_open_one_cta_each():
+    accounts = [factories.AccountFactory(headcount=20_000) for _ in range(20)]
+    play = Play.objects.get(trigger="no_recent_visit")
+    results = _evaluate_at_once(play, [DAY, DAY])
     assert sorted(r.opened for r in results) == [0, len(accounts)]
+    assert CTA.objects.filter(play=play, status="open").count() == len(accounts)
+
+
+def test_two_threads_evaluating_different_days_of_a_play_open_one_cta_each():
+    """One lock per play, whatever the day: the second finds the first's CTAs and refreshes them."""
+    accounts = [factories.AccountFactory(headcount=20_000) for _ in range(20)]
+    play = Play.objects.get(trigger="no_recent_visit")
+    results = _evaluate_at_once(play, [DAY, DAY + dt.timedelta(days=1)])
+    assert sorted((r.opened, r.refreshed) for r in results) == [(0, 20), (20, 0)]
     assert CTA.objects.filter(play=play, status="open").count() == len(accounts)

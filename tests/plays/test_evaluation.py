@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.days import last_complete_day
 from metrics import compute
 from plays import reasons
-from plays.evaluation import evaluate
-from plays.models import CTA, CTAStatus
+from plays.evaluation import evaluate, evaluate_play
+from plays.models import CTA, CTAStatus, Play
 from plays.services import close_cta
 from tests import factories
 
@@ -56,6 +57,16 @@ def test_sa_play_prefers_the_account_teams_sa_then_the_verticals():
             factories.connector_usage(account, DAY - days(n), "sap_s4", 10)
     owners = {c.account_id: c.owner for c in run("connector_silent")[1]}
     assert owners == {with_team.id: team_sa, without_team.id: vertical_sa}
+
+
+def test_an_inactive_team_sa_gives_way_to_the_verticals_sa():
+    vertical_sa = factories.person("sa", "manufacturing")
+    gone = factories.person("sa", "manufacturing", is_active=False)
+    account = factories.AccountFactory()
+    factories.AccountTeamMemberFactory(account=account, user=gone, role="sa")
+    for n in range(9, 2, -1):
+        factories.connector_usage(account, DAY - days(n), "sap_s4", 10)
+    assert run("connector_silent")[1][0].owner == vertical_sa
 
 
 def test_nobody_in_the_role_falls_back_to_the_verticals_lead():
@@ -235,3 +246,83 @@ def test_run_plays_rejects_a_bad_number_of_days():
 
     with pytest.raises(CommandError, match="--days"):
         call_command("run_plays", "--days", "0")
+
+
+def test_the_result_names_the_ctas_opened_and_resolved():
+    stays, leaves = big_account(), big_account()
+    first, ctas = run("no_recent_visit", clear_days=1)
+    assert first.opened_ids == sorted(c.id for c in ctas)
+    factories.VisitFactory(account=leaves, visited_on=DAY)
+    second, _ctas = run("no_recent_visit", day=DAY + days(1))
+    resolved = CTA.objects.get(account=leaves)
+    assert (second.resolved_ids, second.opened_ids) == ([resolved.id], [])
+    assert resolved.status == "resolved"
+    assert CTA.objects.get(account=stays).status == "open"
+
+
+def _evaluation_queries(day) -> int:
+    play = Play.objects.get(trigger="no_recent_visit")
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_play(play=play, day=day)
+    return len(queries)
+
+
+def test_an_evaluation_takes_the_same_statements_for_3_accounts_or_30():
+    for _ in range(3):
+        big_account()
+    few = _evaluation_queries(DAY)
+    for _ in range(27):
+        big_account()
+    CTA.objects.all().delete()
+    assert _evaluation_queries(DAY) == few
+    assert CTA.objects.count() == 30
+
+
+def test_the_same_day_again_writes_no_cta():
+    """Nothing changed: the refresh only counts (one statement fewer than a day that writes)."""
+    account = big_account()
+    run("no_recent_visit")
+    unchanged = _evaluation_queries(DAY)
+    changed = _evaluation_queries(DAY + days(1))  # last held moves on: written
+    assert unchanged == changed - 1
+    factories.VisitFactory(account=account, visited_on=DAY - days(50))
+    assert _evaluation_queries(DAY + days(1)) == changed  # the reason changed: written
+    assert CTA.objects.get().reason_numbers["last_visit"] == (DAY - days(50)).isoformat()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions (ctid)")
+def test_the_same_day_again_leaves_every_row_version_alone():
+    for _ in range(5):
+        big_account()
+    run("no_recent_visit")
+    # An UPDATE, even one that writes the same values, puts a new row version at a new ctid.
+    versions = "SELECT id, ctid::text FROM plays_cta ORDER BY id"
+    with connection.cursor() as cursor:
+        cursor.execute(versions)
+        before = cursor.fetchall()
+        result, _ctas = run("no_recent_visit")
+        cursor.execute(versions)
+        assert cursor.fetchall() == before
+    assert result.refreshed == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")
+def test_cta_pages_keep_room_for_the_daily_refresh():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'plays_cta'")
+        assert cursor.fetchone()[0] == ["fillfactor=50"]
+
+
+def test_an_evaluation_for_some_accounts_leaves_the_others_ctas_alone():
+    from metrics.compute import AccountFilter
+
+    evaluated, other = big_account(), big_account()
+    run("no_recent_visit")
+    for account in (evaluated, other):
+        factories.VisitFactory(account=account, visited_on=DAY)
+    play_ = Play.objects.get(trigger="no_recent_visit")
+    evaluate_play(
+        play=play_, day=DAY + days(1), accounts=AccountFilter(account_ids=(evaluated.id,))
+    )
+    streaks = dict(CTA.objects.values_list("account_id", "clear_streak"))
+    assert streaks == {evaluated.id: 1, other.id: 0}

@@ -168,7 +168,7 @@ def test_conditions_match_the_reference(world, statuses, feed, people, visits, r
     def sql(trigger):
         return {
             h.account_id: h
-            for h in conditions.CONDITIONS[trigger](day=DAY, params=params, accounts=everyone)
+            for h in conditions.held(trigger, day=DAY, params=params, accounts=everyone)
         }
 
     assert set(sql("level_dropped")) == reference.level_dropped(w, DAY, params)

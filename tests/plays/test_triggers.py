@@ -187,3 +187,67 @@ def test_no_recent_visit(headcount, last_visit_ago, holds):
     factories.VisitFactory(account=account, visited_on=DAY + days(1))  # after the day: no matter
     _result, ctas = run("no_recent_visit")
     assert len(ctas) == int(holds)
+
+
+def test_level_dropped_by_two_levels_names_the_missing_criteria_of_each():
+    account = factories.AccountFactory()
+    status(account, DAY - days(7), deep_integration_level=3)
+    status(
+        account,
+        DAY,
+        deep_integration_level=1,
+        connectors=1,
+        records=20_000,
+        dag_rate=0.6,
+        analytics_days=1,
+    )
+    [cta] = run("level_dropped")[1]
+    # Default policy: integrated needs 2 connectors and 10,000 records; deep 0.5 and 4 days.
+    assert cta.reason_numbers["missing"] == [
+        {"criterion": "connectors", "have": 1, "need": 2},
+        {"criterion": "analytics_days", "have": 1, "need": 4},
+    ]
+    assert reasons.render("level_dropped", cta.reason_numbers) == (
+        "deep-integration level fell from 3 to 1 since 2026-11-13: "
+        "1 of 2 connectors with data; analytics used on 1 of 4 days"
+    )
+
+
+def test_connector_silent_names_every_silent_connector_in_code_order():
+    account = factories.AccountFactory()
+    for code in ("sap_s4", "kingdee_k3"):
+        _connector_days(account, DAY - days(9), DAY - days(3), code=code)
+    [cta] = run("connector_silent")[1]
+    assert [c["code"] for c in cta.reason_numbers["connectors"]] == ["kingdee_k3", "sap_s4"]
+    assert (cta.reason_numbers["active_days"], cta.reason_numbers["silent_days"]) == (7, 3)
+
+
+def test_requirement_overdue_names_the_business_day_the_oldest_was_raised():
+    account = factories.AccountFactory()
+    # 2026-11-18 20:00 UTC is 2026-11-19 04:00 in Asia/Shanghai, the business day.
+    raised = dt.datetime(2026, 11, 18, 20, 0, tzinfo=dt.UTC)
+    for hours in (0, 5):
+        factories.RequirementFactory(
+            account=account, priority="high", raised_at=raised + dt.timedelta(hours=hours)
+        )
+    [cta] = run("requirement_overdue")[1]
+    assert cta.reason_numbers == {
+        "count": 2,
+        "min_priority": "high",
+        "sla_hours": 24,
+        "oldest_raised": "2026-11-19",
+    }
+    assert reasons.render("requirement_overdue", cta.reason_numbers) == (
+        "2 requirements of priority High or higher have had no first response within the "
+        "24-hour SLA (the oldest raised 2026-11-19)"
+    )
+
+
+def test_no_recent_visit_numbers_say_when_the_last_visit_was():
+    seen, never = (factories.AccountFactory(headcount=20_000) for _ in range(2))
+    factories.VisitFactory(account=seen, visited_on=DAY - days(60))
+    numbers = {c.account_id: c.reason_numbers for c in run("no_recent_visit")[1]}
+    assert numbers == {
+        seen.id: {"days": 45, "last_visit": (DAY - days(60)).isoformat()},
+        never.id: {"days": 45, "last_visit": None},
+    }

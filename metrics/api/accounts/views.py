@@ -153,21 +153,16 @@ class AccountListView(generics.ListAPIView):
     # The unique, indexed id: the first page is an index range whatever the number of accounts.
     default_ordering = "external_id"
     keyset_tiebreak = ("external_id", "str")
+    # Score ties go by account id: the status index (day, score, account) then holds the whole
+    # order, ties included.
+    keyset_tiebreaks = {"score": ("id", "int")}
 
-    # Sort keys that can be NULL sort as -1 (before every real value).
-    SORT_ANNOTATIONS = {
-        "sort_headcount": lambda: Coalesce(F("headcount"), Value(-1), output_field=IntegerField()),
-        "sort_score": lambda: Coalesce(F("health_score"), Value(-1), output_field=IntegerField()),
-        "sort_dag_rate": lambda: Coalesce(
-            F("health_dag_rate"), Value(-1.0), output_field=FloatField()
-        ),
-    }
-    # With a health filter every row has that day's status, so the health sort keys are never
-    # NULL: sorting by the column itself lets PostgreSQL walk an index (day, color, score) in
-    # order and stop after a page, instead of sorting every match.
-    FILTERED_SORT_ANNOTATIONS = {
-        "sort_score": lambda: F("health_score"),
-        "sort_dag_rate": lambda: F("health_dag_rate"),
+    # Sort keys read from the health day's status: (status column, type, the key of an account
+    # with no status that day when sorting down, when sorting up). Such accounts come last
+    # either way: below every real value going down, above every real value going up.
+    HEALTH_SORT_KEYS = {
+        "sort_score": ("health_score", IntegerField, (-1, 1_000)),
+        "sort_dag_rate": ("health_dag_rate", FloatField, (-1.0, 1_000.0)),
     }
 
     def list(self, request, *args, **kwargs):
@@ -196,13 +191,34 @@ class AccountListView(generics.ListAPIView):
             day=health_day_for(self.request),
         )
         requested = (self.request.query_params.get("ordering") or "").lstrip("-")
-        field = self.ordering_fields.get(requested, (None,))[0]
-        annotations = self.SORT_ANNOTATIONS
-        if has_health_filter(self.request):
-            annotations = {**annotations, **self.FILTERED_SORT_ANNOTATIONS}
-        if field in annotations:
-            accounts = accounts.annotate(**{field: annotations[field]()})
+        if requested == "headcount":  # no headcount sorts as -1, before every real one
+            accounts = accounts.annotate(
+                sort_headcount=Coalesce(F("headcount"), Value(-1), output_field=IntegerField())
+            )
         return accounts
+
+    def keyset_parts(self, queryset, key: str, *, descending: bool) -> list[QuerySet]:
+        """The list in ascending order of `key`, in parts (KeysetPagination reads them in turn).
+
+        A health sort key splits it in two: the accounts with a status on the
+        health day (key = the status column) and those without one, which come
+        last in either direction (a constant key past every real value). The
+        first part joins the status and sorts on the column itself, so PostgreSQL
+        walks the status index (day, score, account) — or (day, color, score)
+        under a colour filter — and stops after a page instead of sorting every
+        account; the second is read only when the first runs out. Under a health
+        filter only the first can match.
+        """
+        if key not in self.HEALTH_SORT_KEYS:
+            return [queryset]
+        column, output, (below, above) = self.HEALTH_SORT_KEYS[key]
+        with_status = queryset.filter(health_day__isnull=False).annotate(**{key: F(column)})
+        if has_health_filter(self.request):
+            return [with_status]
+        without_status = queryset.filter(health_day__isnull=True).annotate(
+            **{key: Value(below if descending else above, output_field=output())}
+        )
+        return [without_status, with_status] if descending else [with_status, without_status]
 
 
 @extend_schema_view(

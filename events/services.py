@@ -1,0 +1,451 @@
+"""Writes of the events app: recording events in the caller's transaction, fanning them out, delivering.
+
+At least once, in order per (subscription, account), nothing lost:
+
+- `record_event` (one) and `record_events_sql` (a set, one INSERT … SELECT) write
+  outbox rows in the emitter's transaction and send `events.deliver_event` /
+  `events.deliver_due` after commit; a broker that is down only delays them,
+  since the beat sweep (`deliver_due`, every minute) finds every row;
+- `fan_out` turns events into one Delivery per subscription that receives them;
+- `deliver_one` POSTs one delivery while holding its row lock (a second worker
+  skips it), and only when no earlier delivery of the same subscription and
+  account is still pending. A worker killed mid-POST rolls back: the delivery
+  stays pending and is sent again (receivers de-duplicate by the event id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from verticals.selectors import sees_all_verticals
+
+from . import formats, http_post
+from .models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Event,
+    Subscription,
+)
+from .receiver_address import UnsafeReceiver, check_receiver
+from .selectors import anyone_listens, creator_receives, lead_vertical_ids
+
+logger = logging.getLogger(__name__)
+
+FAN_OUT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """The account an event is about, as the emitter knows it (events cannot import accounts)."""
+
+    external_id: str
+    name: str
+    vertical_id: int | None
+    vertical_code: str
+
+    @classmethod
+    def of(cls, account) -> AccountRef:
+        """From an Account-like object (external_id, name, vertical_id).
+
+        The vertical's code is taken only when already loaded (no query on the
+        request's path); otherwise the payload reads it from the event's vertical.
+        """
+        loaded = type(account)._meta.get_field("vertical").is_cached(account)
+        return cls(
+            external_id=account.external_id,
+            name=account.name,
+            vertical_id=account.vertical_id,
+            vertical_code=account.vertical.code if loaded and account.vertical_id else "",
+        )
+
+
+# --- recording --------------------------------------------------------------------------
+
+
+def record_event(
+    *,
+    event_type: str,
+    account: AccountRef,
+    data: dict | Callable[[], dict],
+    occurred_at: dt.datetime | None = None,
+    dedup_key: str | None = None,
+) -> Event | None:
+    """Write one outbox row in the caller's transaction; delivered after commit.
+
+    With `dedup_key`, nothing is written when an event with that key exists.
+    `data` may be a function, called only when the event is written.
+
+    Nothing is written when no active subscription receives `event_type`
+    (docs/events.md: events are not kept for subscriptions created later).
+    """
+    if not anyone_listens(event_type):
+        return None
+    if dedup_key is not None and Event.objects.filter(dedup_key=dedup_key).exists():
+        return None
+    event = Event.objects.create(
+        dedup_key=dedup_key,
+        type=event_type,
+        occurred_at=occurred_at or timezone.now(),
+        account_external_id=account.external_id,
+        account_name=account.name,
+        vertical_id=account.vertical_id,
+        vertical_code=account.vertical_code,
+        data=data() if callable(data) else data,
+    )
+    transaction.on_commit(lambda: _send_task("deliver_event", event.pk), robust=True)
+    return event
+
+
+# Columns the SELECT given to record_events_sql must return, in this order.
+EVENT_SELECT_COLUMNS = (
+    "occurred_at",
+    "account_external_id",
+    "account_name",
+    "vertical_id",
+    "vertical_code",
+    "data",  # JSON text
+)
+
+
+def record_events_sql(*, event_type: str, select_sql: str, params) -> int:
+    """Write one outbox row per row of `select_sql` (columns EVENT_SELECT_COLUMNS), set-based.
+
+    For emitters that change many accounts at once (a recompute, plays): one
+    INSERT … SELECT in the caller's transaction, then one `deliver_due` after
+    commit. Rows written; 0 (and no statement) when nobody listens.
+    """
+    if not anyone_listens(event_type):
+        return 0
+    table = Event._meta.db_table
+    if connection.vendor == "postgresql":
+        new_uuid, data = "gen_random_uuid()", "src.data::jsonb"
+    else:
+        new_uuid, data = "lower(hex(randomblob(16)))", "src.data"
+    columns = ", ".join(f"src.{c}" for c in EVENT_SELECT_COLUMNS[:-1])
+    sql = f"""
+        INSERT INTO {table} (uuid, type, fanned_out, occurred_at, account_external_id,
+                             account_name, vertical_id, vertical_code, data)
+        SELECT {new_uuid}, %s, %s, {columns}, {data}
+        FROM ({select_sql}) AS src
+    """  # noqa: S608 - table name from model meta; select_sql from our own emitters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event_type, False, *params])
+        written = max(cursor.rowcount, 0)
+    if written:
+        transaction.on_commit(lambda: _send_task("deliver_due"), robust=True)
+    return written
+
+
+def _send_task(name: str, *args) -> None:
+    """Send a task after commit; a broker that is down is logged, the beat sweep catches up."""
+    from . import tasks
+
+    try:
+        getattr(tasks, name).delay(*args)
+    except Exception:
+        logger.warning("events: could not send %s%r; the sweep will deliver it", name, args)
+
+
+# --- fan-out ----------------------------------------------------------------------------
+
+
+def fan_out(*, event_ids: Iterable[int] | None = None, batch: int = FAN_OUT_BATCH) -> int:
+    """Create the deliveries of events not fanned out yet, oldest first; deliveries created.
+
+    Each batch is claimed with row locks (skip locked), so concurrent sweeps
+    share the work; the unique (event, subscription) makes a re-run harmless.
+    """
+    created = 0
+    while True:
+        with transaction.atomic():
+            pending = Event.objects.filter(fanned_out=False).order_by("id")
+            if event_ids is not None:
+                pending = pending.filter(id__in=list(event_ids))
+            events = list(pending.select_for_update(skip_locked=True)[:batch])
+            if not events:
+                return created
+            subscriptions = list(
+                Subscription.objects.filter(active=True)
+                .select_related("created_by")
+                .prefetch_related("verticals")
+            )
+            now = timezone.now()
+            rows = [
+                Delivery(
+                    event=event,
+                    subscription=subscription,
+                    account_external_id=event.account_external_id,
+                    next_attempt_at=now,
+                )
+                for event in events
+                for subscription in subscriptions
+                if subscription.wants(event.type)
+                and creator_receives(subscription, event.vertical_id)
+            ]
+            Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+            Event.objects.filter(id__in=[e.id for e in events]).update(fanned_out=True)
+            created += len(rows)
+        if event_ids is not None:
+            return created
+
+
+# --- delivering -------------------------------------------------------------------------
+
+
+def _earlier_pending():
+    return Delivery.objects.filter(
+        subscription_id=OuterRef("subscription_id"),
+        account_external_id=OuterRef("account_external_id"),
+        status=DeliveryStatus.PENDING,
+        event_id__lt=OuterRef("event_id"),
+    )
+
+
+def due_deliveries(*, now: dt.datetime | None = None, account_external_id: str | None = None):
+    """Pending deliveries due now whose earlier ones (same subscription and account) are done."""
+    due = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=now or timezone.now(),
+        subscription__active=True,
+    )
+    if account_external_id is not None:
+        due = due.filter(account_external_id=account_external_id)
+    return due.filter(~Exists(_earlier_pending())).order_by("event_id", "id")
+
+
+def retry_delay(attempts: int) -> int | None:
+    """Seconds before the next attempt after `attempts` failed ones; None when none is left."""
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    return schedule[attempts - 1] if attempts <= len(schedule) else None
+
+
+def deliver_one(delivery_id: int) -> str | None:
+    """Send one pending delivery if it is due and in order; its status afterwards, or None.
+
+    None: another worker holds it, it is no longer pending, its subscription is
+    off, or an earlier delivery of the same subscription and account is pending.
+    """
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event__vertical", "subscription")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, subscription__active=True)
+            .filter(~Exists(_earlier_pending()))
+            .first()
+        )
+        if delivery is None:
+            return None
+        answer = _post(delivery)
+        _record(delivery, answer)
+        return delivery.status
+
+
+def _post(delivery: Delivery) -> http_post.Answer:
+    subscription, event = delivery.subscription, delivery.event
+    now = timezone.now()
+    request = formats.render(subscription, event, now=now)
+    try:
+        receiver = check_receiver(request.url)
+    except UnsafeReceiver as exc:
+        return http_post.Answer(status_code=None, body="", duration_ms=0, error=exc.messages[0])
+    return http_post.post(receiver, body=request.body, headers=request.headers)
+
+
+def _record(delivery: Delivery, answer: http_post.Answer) -> None:
+    now = timezone.now()
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=now,
+        status_code=answer.status_code,
+        answer=answer.body[: DeliveryAttempt.ANSWER_LIMIT],
+        duration_ms=answer.duration_ms,
+        error=answer.error[:300],
+    )
+    delivery.attempts += 1
+    subscription = delivery.subscription
+    if answer.ok:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        if subscription.consecutive_failures:
+            Subscription.objects.filter(pk=subscription.pk).update(consecutive_failures=0)
+    else:
+        delay = retry_delay(delivery.attempts)
+        if delay is None:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
+        _count_failure(subscription)
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "delivered_at"])
+
+
+def _count_failure(subscription: Subscription) -> None:
+    Subscription.objects.filter(pk=subscription.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    switched_off = Subscription.objects.filter(
+        pk=subscription.pk,
+        active=True,
+        consecutive_failures__gte=Subscription.MAX_CONSECUTIVE_FAILURES,
+    ).update(
+        active=False,
+        disabled_reason=_("Switched off after %(n)d failed deliveries in a row.")
+        % {"n": Subscription.MAX_CONSECUTIVE_FAILURES},
+    )
+    if switched_off:
+        transaction.on_commit(lambda: _tell_creator(subscription.pk), robust=True)
+
+
+def _tell_creator(subscription_id: int) -> None:
+    subscription = Subscription.objects.select_related("created_by").get(pk=subscription_id)
+    creator = subscription.created_by
+    if not creator.email:
+        logger.warning(
+            "events: subscription %s switched off; its creator has no email", subscription_id
+        )
+        return
+    send_mail(
+        subject=_("Frontline switched off your webhook %(name)s") % {"name": subscription},
+        message=_(
+            "The webhook %(url)s failed %(n)d times in a row and was switched off. "
+            "Fix the receiver, then switch it on again in the admin or with "
+            'PATCH /api/v1/webhooks/%(id)d/ {"active": true}.'
+        )
+        % {
+            "url": subscription.url,
+            "n": Subscription.MAX_CONSECUTIVE_FAILURES,
+            "id": subscription.pk,
+        },
+        from_email=None,
+        recipient_list=[creator.email],
+    )
+
+
+# Functions of higher apps that record time-based events (a requirement now overdue), run by
+# every sweep before it fans out; registered from their AppConfig.ready().
+DETECTORS: list = []
+
+
+def register_detector(detector) -> None:
+    """Run `detector()` (it writes its events through record_event) at the start of each sweep."""
+    if detector not in DETECTORS:
+        DETECTORS.append(detector)
+
+
+def run_detectors() -> None:
+    for detector in DETECTORS:
+        try:
+            with transaction.atomic():
+                detector()
+        except Exception:
+            logger.exception("events: detector %s failed", getattr(detector, "__name__", detector))
+
+
+def deliver_due(
+    *, limit: int = 10_000, account_external_id: str | None = None, fan_out_first: bool = True
+) -> int:
+    """Run the detectors, fan out new events, then send every delivery due now, in order.
+
+    Returns the attempts made. A delivery made unblocks the next one of its
+    subscription and account, so this loops until nothing due is left (or
+    `limit` attempts were made).
+    """
+    if fan_out_first:
+        run_detectors()
+        fan_out()
+    attempted = 0
+    while attempted < limit:
+        ids = list(
+            due_deliveries(account_external_id=account_external_id).values_list("id", flat=True)[
+                : min(500, limit - attempted)
+            ]
+        )
+        progress = 0
+        for delivery_id in ids:
+            if deliver_one(delivery_id) is not None:
+                progress += 1
+        attempted += progress
+        if not progress:
+            break
+    return attempted
+
+
+def deliver_event(event_id: int) -> int:
+    """After commit: fan out one event and send what is due for its account; attempts made."""
+    fan_out(event_ids=[event_id])
+    account = (
+        Event.objects.filter(pk=event_id).values_list("account_external_id", flat=True).first()
+    )
+    if account is None:
+        return 0
+    return deliver_due(account_external_id=account, fan_out_first=False)
+
+
+def send_again(*, deliveries: Iterable[Delivery]) -> int:
+    """Queue deliveries again from scratch (the admin's "send again"); deliveries queued."""
+    ids = [d.pk for d in deliveries]
+    queued = Delivery.objects.filter(pk__in=ids).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
+    )
+    if queued:
+        transaction.on_commit(lambda: _send_task("deliver_due"), robust=True)
+    return queued
+
+
+# --- subscriptions ----------------------------------------------------------------------
+
+
+def check_subscription_url(url: str) -> None:
+    """Refuse a receiver URL that would be an SSRF (raises ValidationError naming `url`)."""
+    try:
+        check_receiver(url)
+    except UnsafeReceiver as exc:
+        raise ValidationError({"url": exc.messages}) from None
+
+
+def save_subscription(
+    *, user, values: dict, subscription: Subscription | None = None
+) -> Subscription:
+    """Create (`subscription` None) or change a subscription as `user`; ValidationError naming the field.
+
+    The URL is checked against SSRF; a lead may only name verticals she leads.
+    """
+    if "url" in values:
+        check_subscription_url(values["url"])
+    verticals = values.pop("verticals", None)
+    if verticals is not None and not sees_all_verticals(user):
+        allowed = set(lead_vertical_ids(user))
+        outside = sorted(v.code for v in verticals if v.pk not in allowed)
+        if outside:
+            raise ValidationError(
+                {"verticals": _("You lead no vertical %(codes)s.") % {"codes": ", ".join(outside)}}
+            )
+    with transaction.atomic():
+        if subscription is None:
+            if not values.get("secret"):
+                values.pop("secret", None)
+            subscription = Subscription(created_by=user, **values)
+        else:
+            for name, value in values.items():
+                setattr(subscription, name, value)
+            if values.get("active"):
+                subscription.consecutive_failures = 0
+                subscription.disabled_reason = ""
+        subscription.full_clean()
+        subscription.save()
+        if verticals is not None:
+            subscription.verticals.set(verticals)
+    return subscription

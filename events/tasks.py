@@ -1,0 +1,34 @@
+"""Celery tasks of the events app: thin wrappers around `events.services`.
+
+Both are idempotent under at-least-once delivery: a delivery is sent while its
+row is locked and only while it is pending, so a task that runs twice (a worker
+killed, a message redelivered) sends nothing twice that was already answered 2xx.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import services
+
+_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="events.deliver_event", **_RETRY)
+def deliver_event(event_id: int) -> int:
+    """After the event's transaction commits: its deliveries (and its account's due ones)."""
+    return services.deliver_event(event_id)
+
+
+@shared_task(name="events.deliver_due", **_RETRY)
+def deliver_due() -> int:
+    """Every minute (django-celery-beat) and after set-based emits: everything due now."""
+    return services.deliver_due()

@@ -1,0 +1,94 @@
+"""The events plays write to the outbox (events.services), in the transaction that opens or closes CTAs.
+
+`cta.closed` when a person closes one (with the CTA as the API shows it);
+`cta.opened` and `cta.closed` (resolved) from an evaluation, set-based: one
+INSERT … SELECT per play and day, whatever the number of CTAs. The set-based
+payload carries the CTA's fields and its reason as numbers (`reason_numbers`)
+and the play's name; the reason in words is the API's (`GET /api/v1/ctas/{id}/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Account
+from events.models import EventType
+from events.services import AccountRef, record_event, record_events_sql
+from metrics.status_sql import params_datetime
+from verticals.models import Vertical
+
+from .api.serializers import CTASerializer
+from .models import CTA, Play
+
+
+def cta_closed(cta: CTA) -> None:
+    """A person closed `cta` (done or dismissed)."""
+    record_event(
+        event_type=EventType.CTA_CLOSED,
+        account=AccountRef.of(cta.account),
+        data={"cta": dict(CTASerializer(cta).data)},
+        occurred_at=cta.closed_at,
+    )
+
+
+def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({','.join(str(int(i)) for i in ids) or 'NULL'})", []
+
+
+def _ctas_select(condition: str) -> str:
+    """EVENT_SELECT_COLUMNS (events.services) of the CTAs matching `condition`, as {"cta": {…}}."""
+    cta, play = CTA._meta.db_table, Play._meta.db_table
+    account, vertical = Account._meta.db_table, Vertical._meta.db_table
+    user = get_user_model()._meta.db_table
+    fields = (
+        "'id', c.id, 'account', a.external_id, 'account_name', a.name, 'play', p.trigger, "
+        "'play_name', p.name, 'status', c.status, 'reason_numbers', {json}(c.reason_numbers), "
+        "'opened_on', c.opened_on, 'due_on', c.due_on, 'owner', u.username, "
+        "'steps', {json}(c.steps), 'closed_at', c.closed_at, 'closed_on', c.closed_on, "
+        "'note', c.note"
+    )
+    if connection.vendor == "postgresql":
+        data = f"json_build_object('cta', json_build_object({fields.format(json='')}))::text"
+    else:
+        data = f"json_object('cta', json_object({fields.format(json='json')}))"
+    return f"""
+        SELECT %s AS occurred_at, a.external_id AS account_external_id, a.name AS account_name,
+               a.vertical_id AS vertical_id, v.code AS vertical_code, {data} AS data
+        FROM {cta} c
+        JOIN {play} p ON p.id = c.play_id
+        JOIN {account} a ON a.id = c.account_id
+        JOIN {vertical} v ON v.id = a.vertical_id
+        LEFT JOIN {user} u ON u.id = c.owner_id
+        WHERE {condition}
+        ORDER BY c.id
+    """  # noqa: S608 - table names from model meta; ids bound or inlined through int()
+
+
+def ctas_opened(cta_ids: Sequence[int]) -> int:
+    """`cta.opened` for CTAs an evaluation opened; events written."""
+    if not cta_ids:
+        return 0
+    condition, params = _ids_condition("c.id", cta_ids)
+    return record_events_sql(
+        event_type=EventType.CTA_OPENED,
+        select_sql=_ctas_select(condition),
+        params=[params_datetime(timezone.now()), *params],
+    )
+
+
+def ctas_closed_by_evaluation(cta_ids: Sequence[int]) -> int:
+    """`cta.closed` for CTAs an evaluation resolved; events written."""
+    if not cta_ids:
+        return 0
+    condition, params = _ids_condition("c.id", cta_ids)
+    return record_events_sql(
+        event_type=EventType.CTA_CLOSED,
+        select_sql=_ctas_select(condition),
+        params=[params_datetime(timezone.now()), *params],
+    )

@@ -1,0 +1,101 @@
+"""The robot formats: DingTalk's and Feishu's signatures (known answers), the messages they carry."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from events import services
+from events.formats import dingtalk_sign, feishu_sign, json_signature
+from events.models import Delivery, Subscription
+from tests import factories
+from visits.services import log_visit
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "SEC1234567890abcdef"
+TIMESTAMP_MS = 1700000000000
+
+
+def openssl_hmac_b64(key: bytes, message: bytes) -> str:
+    """HMAC-SHA256 computed by openssl, independently of Python's hmac module."""
+    digest = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-mac", "HMAC", "-macopt", f"hexkey:{key.hex()}", "-binary"],
+        input=message,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return base64.b64encode(digest).decode()
+
+
+def test_dingtalk_sign_known_answer():
+    # DingTalk: base64(HMAC-SHA256(key=secret, msg="{timestamp}\n{secret}")), timestamp in ms.
+    expected = openssl_hmac_b64(SECRET.encode(), f"{TIMESTAMP_MS}\n{SECRET}".encode())
+    assert dingtalk_sign(SECRET, TIMESTAMP_MS) == expected
+
+
+def test_feishu_sign_known_answer():
+    # Feishu: base64(HMAC-SHA256(key="{timestamp}\n{secret}", msg="")), timestamp in seconds.
+    expected = openssl_hmac_b64(f"1700000000\n{SECRET}".encode(), b"")
+    assert feishu_sign(SECRET, 1700000000) == expected
+
+
+def test_json_signature_known_answer():
+    body = b'{"id":"x"}'
+    expected = openssl_hmac_b64(SECRET.encode(), b"1700000000." + body)
+    hexdigest = base64.b64decode(expected).hex()
+    assert json_signature(SECRET, 1700000000, body) == f"t=1700000000,v1={hexdigest}"
+
+
+def _delivered(receiver, coo, csm, fmt, language="en"):
+    subscription = Subscription.objects.create(
+        url=receiver.url + "?access_token=abc",
+        events=["visit.logged"],
+        format=fmt,
+        language=language,
+        created_by=coo,
+        secret=SECRET,
+    )
+    account = factories.AccountFactory(external_id="ent-42", name="Sany Heavy")
+    log_visit(account=account, author=csm, purpose="MES pilot", visited_on=dt.date(2026, 11, 24))
+    services.deliver_due()
+    assert Delivery.objects.get().status == "delivered"
+    (request,) = receiver.received
+    return subscription, request, json.loads(request.body)
+
+
+def test_dingtalk_robot_message(receiver, coo, csm, settings):
+    settings.FRONTLINE_BASE_URL = "https://frontline.example.com"
+    _, request, body = _delivered(receiver, coo, csm, "dingtalk")
+    query = parse_qs(urlsplit(request.path).query)
+    assert query["access_token"] == ["abc"]
+    timestamp = int(query["timestamp"][0])
+    assert query["sign"][0] == dingtalk_sign(SECRET, timestamp)
+    assert body["msgtype"] == "markdown"
+    assert "Sany Heavy" in body["markdown"]["title"]
+    assert "https://frontline.example.com/accounts/ent-42/" in body["markdown"]["text"]
+    assert "MES pilot" in body["markdown"]["text"]
+
+
+def test_feishu_robot_message_in_chinese(receiver, coo, csm):
+    _, request, body = _delivered(receiver, coo, csm, "feishu", language="zh-hans")
+    assert body["sign"] == feishu_sign(SECRET, int(body["timestamp"]))
+    assert body["msg_type"] == "interactive"
+    title = body["card"]["header"]["title"]["content"]
+    assert "Sany Heavy" in title
+    assert "拜访" in title
+    button = body["card"]["elements"][-1]["actions"][0]
+    assert button["url"].endswith("/accounts/ent-42/")
+
+
+def test_slack_message(receiver, coo, csm):
+    _, request, body = _delivered(receiver, coo, csm, "slack")
+    assert "Sany Heavy" in body["text"]
+    assert body["blocks"][0]["type"] == "section"
+    assert "/accounts/ent-42/|" in body["blocks"][-1]["text"]["text"]
+    assert "X-Frontline-Signature" not in request.headers
