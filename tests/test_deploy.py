@@ -89,3 +89,13 @@ def test_an_unknown_password_login_mode_is_refused_at_start(tmp_path):
     result = run([sys.executable, "manage.py", "check"], env)
     assert result.returncode != 0
     assert "PASSWORD_LOGIN must be 'all' or 'superusers'" in result.stderr
+
+
+def test_check_deploy_warns_of_half_a_provider_configuration_and_plain_http(tmp_path):
+    env = production_env(
+        tmp_path / "db.sqlite3", OIDC_ISSUER="http://id.example.com", OIDC_CLIENT_ID="frontline"
+    )
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "frontline.W001" in result.stderr and "OIDC_CLIENT_SECRET not set" in result.stderr
+    assert "frontline.W002" in result.stderr

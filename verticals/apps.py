@@ -10,6 +10,7 @@ class VerticalsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .services import SESSION_LANGUAGE_KEY, preferred_language
+        from .signin import checks  # noqa: F401 (registers the sign-in settings' checks)
 
         def apply_the_persons_language(sender, request, user, **kwargs):
             # Read once at login; PersonLanguageMiddleware applies it on each request after.

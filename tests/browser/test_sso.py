@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
+from tests.browser.conftest import login
 from tests.sso.provider_process import CLIENT_ID, CLIENT_SECRET, ProviderProcess
 
 pytestmark = [
@@ -63,3 +64,34 @@ def test_a_csm_signs_in_with_the_provider_and_lands_in_the_admin(
     page.screenshot(path=str(screenshot_dir / "sso-csm-in-admin.png"))
     mei.refresh_from_db()
     assert mei.is_staff and mei.memberships.get().vertical.code == "manufacturing"
+
+
+def test_staff_with_a_password_enrol_totp_from_the_qr_code_page(
+    page, live_server, settings, screenshot_dir
+):
+    import base64
+    import time
+
+    from django_otp.oath import hotp
+
+    settings.STAFF_MFA = True
+    factories.person("lead", "agri_food", username="lead_browser")
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    login(page, live_server, "lead_browser", "pw-frontline-1")
+    assert "/account/two-factor/" in page.url
+    qr = page.locator("#mfa-qr")
+    qr.wait_for()
+    # The QR code is an SVG data URI: the Content-Security-Policy lets it show.
+    assert page.evaluate("document.getElementById('mfa-qr').naturalWidth") > 0
+    page.screenshot(path=str(screenshot_dir / "mfa-enrol.png"))
+    secret = page.locator("#mfa-secret").inner_text().strip()
+    code = f"{hotp(base64.b32decode(secret), int(time.time()) // 30):06d}"
+    page.fill("#id_code", code)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    assert page.locator("#recovery-codes li").count() == 10
+    page.click("text=Continue")
+    page.wait_for_selector("#site-name")
+    assert page.url == f"{live_server.url}/admin/"
+    assert not [m for m in messages if "Content Security Policy" in m]

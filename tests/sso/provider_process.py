@@ -10,8 +10,10 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+import select
 import shutil
 import subprocess
+import time
 from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +27,7 @@ NPM = shutil.which("npm")
 
 CLIENT_ID = "frontline"
 CLIENT_SECRET = "frontline-test-secret"
+STARTUP_SECONDS = 20
 SLOW_CLIENT_ID = "frontline-slow"  # ID tokens that have expired when they arrive (provider.mjs)
 
 
@@ -74,19 +77,33 @@ class ProviderProcess:
                 }
             )
         )
-        self.log = open(workdir / "provider.log", "w+")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [NODE, str(PROVIDER_DIR / "provider.mjs"), str(config)],
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line.startswith("LISTENING "):
+        # A node process once hung before listening (main thread on a futex, under heavy load,
+        # next to a running Chromium): give each start a deadline and try again.
+        for attempt in range(3):
+            self.log = open(workdir / f"provider-{attempt}.log", "w+")  # noqa: SIM115
+            self.process = subprocess.Popen(
+                [NODE, str(PROVIDER_DIR / "provider.mjs"), str(config)],
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                text=True,
+            )
+            line = self._first_line(seconds=STARTUP_SECONDS)
+            if line.startswith("LISTENING "):
+                self.issuer = line.split()[1]
+                return
             self.stop()
-            self.log.seek(0)
-            raise RuntimeError(f"the test provider did not start: {line!r} {self.log.read()}")
-        self.issuer = line.split()[1]
+        with open(workdir / "provider-2.log") as log:
+            raise RuntimeError(f"the test provider did not start: {log.read()}")
+
+    def _first_line(self, *, seconds: float) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
+            if ready:
+                return self.process.stdout.readline()
+            if self.process.poll() is not None:
+                return ""
+        return ""
 
     def _write_accounts(self) -> None:
         tmp = self.accounts_file.with_suffix(".tmp")
