@@ -6,6 +6,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -13,6 +17,7 @@ from django.utils import timezone
 from events import services
 from events.models import Delivery, DeliveryStatus, Event, Subscription
 from tests import factories
+from tests.events.receiver import Receiver
 from visits.services import log_visit
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +174,49 @@ def test_send_again_delivers_a_failed_delivery(receiver, coo, csm, settings):
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
     assert [a.status_code for a in delivery.log.order_by("attempted_at")] == [500, 200]
+
+
+def test_an_https_receiver_with_an_untrusted_certificate_is_not_delivered(
+    tmp_path, coo, csm, allow_loopback
+):
+    """The POST goes to the checked IP address, yet TLS still verifies the certificate."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    plain = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), plain._handler())
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        subscribe(f"https://localhost:{port}/hook", creator=coo)
+        log_visit(account=factories.AccountFactory(), author=csm)
+        services.deliver_due()
+    finally:
+        server.shutdown()
+        server.server_close()
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "certificate" in delivery.log.get().error.lower()
+    assert plain.received == []
