@@ -76,11 +76,15 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 ):
     factories.AccountFactory(external_id="ent-f")
     Subscription.objects.create(url=receiver.url, events=["visit.logged"], created_by=coo)
-    receiver.delays.append(30)  # the first POST hangs: the worker is killed while waiting
     worker = start_worker(private_redis.url)
+    # The first POST is answered only after its worker is killed: it dies waiting for the answer.
+    receiver.on_request = worker.kill
+    receiver.delays.append(2)
     _log_visit("worker killed", private_redis.url)
-    assert wait_for(lambda: len(receiver.received) == 1, seconds=60, interval=0.1), worker.output()
-    worker.kill()
+    assert wait_for(lambda: worker.process.poll() is not None, seconds=60, interval=0.1), (
+        worker.output()
+    )
+    assert len(receiver.received) == 1
     connection.close()
     delivery = Delivery.objects.get()
     # The delivery's transaction died with the worker: still pending, nothing recorded.
