@@ -33,6 +33,7 @@ from core import locks
 from metrics.compute import AccountFilter
 from verticals.models import Membership, Role
 
+from . import outbox
 from .conditions import CONDITIONS, Held
 from .models import CLOSED_BY_PERSON, CTA, CTAStatus, Play
 from .triggers import OwnerRole
@@ -239,6 +240,7 @@ def evaluate_play(
             if after != before or cta.status != CTAStatus.OPEN:
                 changed.append(cta)  # the same day evaluated again writes nothing
         _save_evaluated(changed)
+        outbox.ctas_resolved([c.pk for c in changed if c.status == CTAStatus.RESOLVED])
 
         with_open = {cta.account_id for cta in open_ctas}
         candidates = [h for account_id, h in held.items() if account_id not in with_open]
@@ -263,6 +265,7 @@ def evaluate_play(
                 if h.account_id not in blocked
             ]
             result.opened = _insert_opened(play=play, day=day, opening=opening, steps=steps)
+            outbox.ctas_opened(play=play, day=day, account_ids=[h.account_id for h, _ in opening])
     return result
 
 

@@ -13,6 +13,8 @@ from events.models import Event, Subscription
 from metrics import compute
 from metrics.models import AccountDailyStatus
 from plays import outbox
+from plays.evaluation import evaluate_play
+from plays.models import Play
 from plays.services import close_cta
 from tests import factories
 from visits.selectors import requirement_sla_hours
@@ -124,3 +126,16 @@ def test_ctas_opened_and_resolved_set_based(listening, csm):
     assert data["reason_numbers"] == {"days": 45, "last_visit": None}
     assert outbox.ctas_resolved([ctas[2].pk]) == 1
     assert Event.objects.get(type="cta.closed").data["cta"]["id"] == ctas[2].pk
+
+
+def test_an_evaluation_records_the_ctas_it_opens(listening, csm):
+    day = last_complete_day()
+    factories.AccountFactory(headcount=20_000, owner_csm=csm, external_id="big-1")
+    factories.AccountFactory(headcount=500, owner_csm=csm, external_id="small-1")
+    evaluate_play(play=Play.objects.get(trigger="no_recent_visit"), day=day)
+    (event,) = Event.objects.filter(type="cta.opened")
+    assert event.account_external_id == "big-1"
+    assert event.data["cta"]["play"] == "no_recent_visit"
+    # Evaluated again: nothing new is opened, nothing new is recorded.
+    evaluate_play(play=Play.objects.get(trigger="no_recent_visit"), day=day)
+    assert Event.objects.filter(type="cta.opened").count() == 1
