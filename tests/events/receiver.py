@@ -8,6 +8,7 @@ the status codes it is told to (200 by default); `stop()` takes it down and
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ class Receiver:
         self.received: list[Received] = []
         self.answers: deque[int] = deque()  # status codes to answer next, then 200
         self.delays: deque[float] = deque()  # seconds to wait before answering the next requests
+        self.on_request = None  # called once, with the request recorded, before answering
         self.default_status = 200
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -49,6 +51,11 @@ class Receiver:
                     status = (
                         receiver.answers.popleft() if receiver.answers else receiver.default_status
                     )
+                    delay = receiver.delays.popleft() if receiver.delays else 0
+                    hook, receiver.on_request = receiver.on_request, None
+                if hook is not None:
+                    hook()
+                time.sleep(delay)
                 answer = b'{"ok": true}' if status < 300 else b"x" * 3000
                 try:
                     self.send_response(status)

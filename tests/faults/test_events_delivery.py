@@ -1,4 +1,4 @@
-"""Webhook deliveries survive a broker that is down and a worker killed mid-POST (at least once).
+"""Webhook deliveries survive a broker down, a Redis restart and a worker killed mid-POST.
 
 The visit is logged by a real `manage.py shell` process (its own transaction,
 its own broker connection); delivery is done by real worker processes to a
@@ -76,11 +76,15 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 ):
     factories.AccountFactory(external_id="ent-f")
     Subscription.objects.create(url=receiver.url, events=["visit.logged"], created_by=coo)
-    receiver.delays.append(30)  # the first POST hangs: the worker is killed while waiting
     worker = start_worker(private_redis.url)
+    # The first POST is answered only after its worker is killed: it dies waiting for the answer.
+    receiver.on_request = worker.kill
+    receiver.delays.append(2)
     _log_visit("worker killed", private_redis.url)
-    assert wait_for(lambda: len(receiver.received) == 1, seconds=60, interval=0.1), worker.output()
-    worker.kill()
+    assert wait_for(lambda: worker.process.poll() is not None, seconds=60, interval=0.1), (
+        worker.output()
+    )
+    assert len(receiver.received) == 1
     connection.close()
     delivery = Delivery.objects.get()
     # The delivery's transaction died with the worker: still pending, nothing recorded.
@@ -97,3 +101,21 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert len(receiver.received) == 2  # once before the kill, once after: same event id
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.log.get().status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_restart_before_a_worker_took_the_task_loses_nothing(
+    private_redis, start_worker, receiver, coo, csm
+):
+    factories.AccountFactory(external_id="ent-f")
+    Subscription.objects.create(url=receiver.url, events=["visit.logged"], created_by=coo)
+    _log_visit("redis restarted", private_redis.url)  # the task waits in Redis, no worker yet
+    assert private_redis.client().llen("celery") == 1
+    private_redis.restart()  # nothing on disk: the queued task is gone, the outbox row is not
+    assert private_redis.client().llen("celery") == 0
+
+    worker = start_worker(private_redis.url)
+    send_task(private_redis.url, "events.deliver_due")
+    assert wait_for(_delivered, seconds=60, interval=0.25), worker.output()
+    (received,) = receiver.received
+    assert json.loads(received.body)["id"] == str(Event.objects.get().uuid)
