@@ -114,21 +114,22 @@ class Stage:
         )
 
     def _upsert_postgres(self) -> tuple[int, int]:
-        """One INSERT … ON CONFLICT; `xmax = 0` on a returned row means it was inserted, not updated.
+        """One INSERT … ON CONFLICT, after counting the keys it will create.
 
-        The fast path assumes every key occurs once in the input; PostgreSQL
-        refuses a statement that touches the same row twice (SQLSTATE 21000),
-        and only then do we pay for the sort that keeps the last row of each key.
+        The feed tables are partitioned by month, where `RETURNING (xmax = 0)` cannot tell
+        an insert from an update; `_new_keys` counts them first, nearly free when the
+        input's days hold no rows yet (a first load). The fast path assumes every key
+        occurs once in the input; PostgreSQL refuses a statement that touches the same
+        row twice (SQLSTATE 21000), and only then do we pay for the sort that keeps the
+        last row of each key.
         """
         feed = self.feed
         keys = ", ".join(feed.key_columns)
         try:
             with transaction.atomic():
-                self.cursor.execute(
-                    f"WITH up AS ({self._upsert_sql(self.source)} RETURNING (xmax = 0) AS inserted) "  # noqa: S608
-                    "SELECT count(*) FILTER (WHERE inserted) FROM up"
-                )
-                return self.rows, self.cursor.fetchone()[0]
+                created = self._new_keys(self.source, self.rows)
+                self.cursor.execute(self._upsert_sql(self.source))
+                return self.rows, created
         except ProgrammingError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != "21000":
                 raise
@@ -140,13 +141,31 @@ class Stage:
         try:
             self.cursor.execute(f"SELECT count(*) FROM {feed.stage_table}_last")  # noqa: S608
             loaded = self.cursor.fetchone()[0]
-            self.cursor.execute(
-                f"WITH up AS ({self._upsert_sql(feed.stage_table + '_last')} RETURNING (xmax = 0) AS inserted) "  # noqa: S608
-                "SELECT count(*) FILTER (WHERE inserted) FROM up"
-            )
-            return loaded, self.cursor.fetchone()[0]
+            created = self._new_keys(f"{feed.stage_table}_last", loaded)
+            self.cursor.execute(self._upsert_sql(feed.stage_table + "_last"))
+            return loaded, created
         finally:
             self.cursor.execute(f"DROP TABLE IF EXISTS {feed.stage_table}_last")
+
+    def _new_keys(self, source: str, rows: int) -> int:
+        """How many of `source`'s keys the feed does not hold yet (`rows` when none of its days has rows)."""
+        feed = self.feed
+        self.cursor.execute(f"SELECT array_agg(DISTINCT day) FROM {source}")  # noqa: S608
+        days = self.cursor.fetchone()[0] or []
+        # Only the partitions of those days are read (the day array prunes them).
+        self.cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {feed.table} WHERE day = ANY(%s))",  # noqa: S608
+            [days],
+        )
+        if not self.cursor.fetchone()[0]:
+            return rows
+        match = " AND ".join(f"t.{k} = s.{k}" for k in feed.key_columns)
+        self.cursor.execute(
+            f"SELECT count(*) FROM (SELECT * FROM {source}) s WHERE NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {feed.table} t WHERE {match} AND t.day = ANY(%s))",
+            [days],
+        )
+        return self.cursor.fetchone()[0]
 
     def _upsert_sqlite(self) -> tuple[int, int]:
         feed = self.feed
