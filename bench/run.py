@@ -531,7 +531,11 @@ def main() -> None:
     table += plays_bench.table_rows(
         day=day, accounts=args.accounts, t_recompute=t_recompute, notes=notes
     )
-    from bench import whatif_bench  # the policy what-if on the same data (issue 10)
+    from bench import whatif_bench, workers_bench  # the what-if (issue 10); workers (issue 21)
+
+    table += workers_bench.table_rows(
+        day=day, accounts=args.accounts, broker=args.broker, notes=notes
+    )
 
     log("policy what-if")
     table.append(whatif_bench.table_row(day=day, accounts=args.accounts, notes=notes))

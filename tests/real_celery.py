@@ -71,7 +71,9 @@ def wait_for(predicate, seconds: float = 60.0) -> bool:
 
 
 @contextmanager
-def worker_processes(queue_prefix: str, count: int, log_dir) -> Iterator[list]:
+def worker_processes(
+    queue_prefix: str, count: int, log_dir, *, broker: str = BROKER_URL
+) -> Iterator[list]:
     """`count` real worker processes (`celery -A config worker --pool solo`) on a fresh queue.
 
     They use the test database of this process (its tables must be committed:
@@ -94,7 +96,7 @@ def worker_processes(queue_prefix: str, count: int, log_dir) -> Iterator[list]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_BROKER_URL": broker,
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # the chunks the sweep sends stay on this queue
         "DJANGO_DEBUG": "1",
         "FEED_RETENTION_DAYS": str(django_settings.FEED_RETENTION_DAYS),
@@ -102,10 +104,7 @@ def worker_processes(queue_prefix: str, count: int, log_dir) -> Iterator[list]:
     root = Path(__file__).resolve().parent.parent
     processes, logs, pidfiles, names = [], [], [], []
     app.conf.update(
-        broker_url=BROKER_URL,
-        result_backend=BROKER_URL,
-        task_always_eager=False,
-        task_default_queue=queue,
+        broker_url=broker, result_backend=broker, task_always_eager=False, task_default_queue=queue
     )
     _forget_connections()
     try:
