@@ -59,7 +59,7 @@ WINDOW_AUTO = "auto"
 WINDOW_WHOLE = "whole"
 
 
-def _rollup_sql(accounts: AccountFilter) -> str:
+def _rollup_sql(accounts: AccountFilter, *, upsert: bool = True) -> str:
     """Per-(account, day) rollup of the app feed for the days [start, end].
 
     apps_used counts the rows with minutes > 0: the feed's key includes the app,
@@ -67,6 +67,14 @@ def _rollup_sql(accounts: AccountFilter) -> str:
     rollup = AccountDayUsage._meta.db_table
     usage = AppUsage._meta.db_table
     app = App._meta.db_table
+    conflict = """        ON CONFLICT (account_id, day) DO UPDATE SET
+            minutes = excluded.minutes,
+            apps_used = excluded.apps_used,
+            analytics_minutes = excluded.analytics_minutes,
+            changed_at = excluded.changed_at
+        WHERE (t.minutes, t.apps_used, t.analytics_minutes)
+              IS DISTINCT FROM (excluded.minutes, excluded.apps_used, excluded.analytics_minutes)
+    """
     return f"""
         INSERT INTO {rollup} AS t (account_id, day, minutes, apps_used, analytics_minutes, changed_at)
         SELECT u.account_id, u.day,
@@ -77,24 +85,24 @@ def _rollup_sql(accounts: AccountFilter) -> str:
         FROM {usage} u JOIN {app} a ON a.id = u.app_id
         WHERE u.day BETWEEN %(start)s AND %(end)s AND {accounts.sql("u.account_id")}
         GROUP BY u.account_id, u.day
-        ON CONFLICT (account_id, day) DO UPDATE SET
-            minutes = excluded.minutes,
-            apps_used = excluded.apps_used,
-            analytics_minutes = excluded.analytics_minutes,
-            changed_at = excluded.changed_at
-        WHERE (t.minutes, t.apps_used, t.analytics_minutes)
-              IS DISTINCT FROM (excluded.minutes, excluded.apps_used, excluded.analytics_minutes)
-    """  # noqa: S608 - table names from model meta, ids inlined through int()
+    {conflict if upsert else ""}    """  # noqa: S608 - table names from model meta, ids inlined through int()
 
 
 def _status_sql(
-    accounts: AccountFilter, policy, dialect: Dialect, *, carried: bool, rewrite: bool
+    accounts: AccountFilter,
+    policy,
+    dialect: Dialect,
+    *,
+    carried: bool,
+    rewrite: bool,
+    upsert: bool = True,
 ) -> str:
     """Write every account's status on one day (%(day)s): `status_select_sql` upserted into the table.
 
     `carried`: the window carried from the day before (metrics.window). A row whose
     values did not change is not rewritten (no dead tuples, no index churn) unless
     `rewrite`: then its `computed_at` is renewed too, so the next day may carry it.
+    Without `upsert`, a plain INSERT: for a day none of whose rows exist yet.
     """
     status = AccountDailyStatus._meta.db_table
     columns = ", ".join(STATUS_COLUMNS)
@@ -107,12 +115,17 @@ def _status_sql(
         else f"({', '.join(f't.{c}' for c in STATUS_COLUMNS[2:])})"
         f" IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in STATUS_COLUMNS[2:])})"
     )
-    # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT to parse an INSERT … SELECT upsert.
-    return f"""
+    insert = f"""
         INSERT INTO {status} AS t ({columns}, computed_at)
         SELECT {columns}, %(computed_at)s FROM (
           {status_select_sql(accounts, policy, dialect, carried=carried)}
         ) s
+    """  # noqa: S608 - table name from model meta
+    if not upsert:
+        return insert
+    # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT to parse an INSERT … SELECT upsert.
+    return f"""
+        {insert}
         WHERE 1 = 1
         ON CONFLICT (account_id, day) DO UPDATE SET
             {updates}
@@ -125,8 +138,10 @@ def rebuild_rollup(*, start: dt.date, end: dt.date, accounts: AccountFilter | No
     accounts = accounts or AccountFilter()
     with transaction.atomic(), connection.cursor() as cursor:
         Dialect(connection.vendor).tune_session(cursor)
+        # As for the status: a plain INSERT when none of the days' rows exist (PostgreSQL).
+        upsert = connection.vendor != "postgresql" or _any_rollup(cursor, start, end, accounts)
         cursor.execute(
-            _rollup_sql(accounts),
+            _rollup_sql(accounts, upsert=upsert),
             {
                 "start": params_date(start),
                 "end": params_date(end),
@@ -155,22 +170,52 @@ def compute_status_day(
             plan = plan_window(cursor=cursor, day=day, policy=policy, accounts=accounts)
         else:
             plan = WindowPlan(carried=None, whole=accounts)
+        # A day none of whose rows exist yet takes a plain INSERT (PostgreSQL, where the day's
+        # advisory lock keeps every other recompute of it out): no conflict checks to pay.
+        upsert = dialect.vendor != "postgresql" or _any_status(cursor, day, accounts)
         written = 0
         if plan.carried is not None:
             cursor.execute(
-                _status_sql(plan.carried, policy, dialect, carried=True, rewrite=False), params
+                _status_sql(
+                    plan.carried, policy, dialect, carried=True, rewrite=False, upsert=upsert
+                ),
+                params,
             )
             written += max(cursor.rowcount, 0)
         if plan.whole is not None:
             # The accounts set apart from a carried chunk are rewritten, so tomorrow carries them.
             rewrite = plan.carried is not None
             cursor.execute(
-                _status_sql(plan.whole, policy, dialect, carried=False, rewrite=rewrite), params
+                _status_sql(
+                    plan.whole, policy, dialect, carried=False, rewrite=rewrite, upsert=upsert
+                ),
+                params,
             )
             written += max(cursor.rowcount, 0)
         if written:
             list_cache.changed()  # the API's cached account pages show these statuses
         return written
+
+
+def _any_rollup(cursor, start: dt.date, end: dt.date, accounts: AccountFilter) -> bool:
+    """Whether any of `accounts` has a rollup row in [start, end]."""
+    rollup = AccountDayUsage._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {rollup} WHERE day BETWEEN %s AND %s "  # noqa: S608
+        f"AND {accounts.sql('account_id')})",
+        [params_date(start), params_date(end)],
+    )
+    return cursor.fetchone()[0]
+
+
+def _any_status(cursor, day: dt.date, accounts: AccountFilter) -> bool:
+    """Whether any of `accounts` has a stored status on `day`."""
+    status = AccountDailyStatus._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {status} WHERE day = %s AND {accounts.sql('account_id')})",  # noqa: S608
+        [params_date(day)],
+    )
+    return cursor.fetchone()[0]
 
 
 def days_in(start: dt.date, end: dt.date) -> list[dt.date]:

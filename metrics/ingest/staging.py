@@ -117,7 +117,7 @@ class Stage:
         """One INSERT … ON CONFLICT, after counting the keys it will create.
 
         The feed tables are partitioned by month, where `RETURNING (xmax = 0)` cannot tell
-        an insert from an update; `_new_keys` counts them first, nearly free when the
+        an insert from an update; `_upsert_counting` counts them, nearly free when the
         input's days hold no rows yet (a first load). The fast path assumes every key
         occurs once in the input; PostgreSQL refuses a statement that touches the same
         row twice (SQLSTATE 21000), and only then do we pay for the sort that keeps the
@@ -127,9 +127,7 @@ class Stage:
         keys = ", ".join(feed.key_columns)
         try:
             with transaction.atomic():
-                created = self._new_keys(self.source, self.rows)
-                self.cursor.execute(self._upsert_sql(self.source))
-                return self.rows, created
+                return self.rows, self._upsert_counting(self.source, self.rows)
         except ProgrammingError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != "21000":
                 raise
@@ -141,31 +139,31 @@ class Stage:
         try:
             self.cursor.execute(f"SELECT count(*) FROM {feed.stage_table}_last")  # noqa: S608
             loaded = self.cursor.fetchone()[0]
-            created = self._new_keys(f"{feed.stage_table}_last", loaded)
-            self.cursor.execute(self._upsert_sql(feed.stage_table + "_last"))
-            return loaded, created
+            return loaded, self._upsert_counting(f"{feed.stage_table}_last", loaded)
         finally:
             self.cursor.execute(f"DROP TABLE IF EXISTS {feed.stage_table}_last")
 
-    def _new_keys(self, source: str, rows: int) -> int:
-        """How many of `source`'s keys the feed does not hold yet (`rows` when none of its days has rows)."""
+    def _upsert_counting(self, source: str, rows: int) -> int:
+        """Upsert `source` into the feed; the keys it created (`rows` when its days held no rows).
+
+        Counted as the rows of the input's days after the upsert minus before (an upsert
+        never removes a row): two counts of those days' rows, which the day array prunes to
+        their partitions and the BRIN index finds. A concurrent import of the same days
+        would show in the count; the rows written are right either way.
+        """
         feed = self.feed
         self.cursor.execute(f"SELECT array_agg(DISTINCT day) FROM {source}")  # noqa: S608
         days = self.cursor.fetchone()[0] or []
-        # Only the partitions of those days are read (the day array prunes them).
-        self.cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {feed.table} WHERE day = ANY(%s))",  # noqa: S608
-            [days],
-        )
+        count = f"SELECT count(*) FROM {feed.table} WHERE day = ANY(%s)"  # noqa: S608
+        self.cursor.execute(f"SELECT EXISTS ({count.replace('count(*)', '1')})", [days])
         if not self.cursor.fetchone()[0]:
+            self.cursor.execute(self._upsert_sql(source))
             return rows
-        match = " AND ".join(f"t.{k} = s.{k}" for k in feed.key_columns)
-        self.cursor.execute(
-            f"SELECT count(*) FROM (SELECT * FROM {source}) s WHERE NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {feed.table} t WHERE {match} AND t.day = ANY(%s))",
-            [days],
-        )
-        return self.cursor.fetchone()[0]
+        self.cursor.execute(count, [days])
+        before = self.cursor.fetchone()[0]
+        self.cursor.execute(self._upsert_sql(source))
+        self.cursor.execute(count, [days])
+        return self.cursor.fetchone()[0] - before
 
     def _upsert_sqlite(self) -> tuple[int, int]:
         feed = self.feed
