@@ -389,7 +389,7 @@ def disk_per_day(*, days: int) -> str:
             [table],
         )[0]
         day_count = execute(f"SELECT count(DISTINCT day) FROM {table}")[0] or days  # noqa: S608
-        sizes.append(f"{table} {total / day_count / 1e6:,.0f} MB")
+        sizes.append(f"{table} {float(total) / day_count / 1e6:,.0f} MB")
     return (
         "Disk per day of data (table, indexes and TOAST over all partitions, divided by the days "
         "it holds): " + "; ".join(sizes) + "."
