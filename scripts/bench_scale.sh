@@ -27,7 +27,7 @@ with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     if action == "create":
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-print(f"{action}d database {name}", file=sys.stderr)
+print(f"{ {'create': 'created', 'drop': 'dropped'}[action]} database {name}", file=sys.stderr)
 PYEOF
 }
 database create
