@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/frontline
 REDIS_URL ?= redis://127.0.0.1:6379/0
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install upgrade demo test test-sqlite test-postgres lint bench prod load messages clean
+.PHONY: install upgrade demo test test-sqlite test-postgres lint bench bench-scale prod load messages clean
 
 # Installs exactly the versions in uv.lock. --locked fails when pyproject.toml and the lock
 # disagree (run `make upgrade` or `uv lock` after editing the dependencies); --inexact leaves
@@ -53,6 +53,10 @@ test: install lint
 
 bench: install
 	@bash scripts/bench.sh
+
+# The engine at a million accounts, on a database of its own that it drops (scripts/bench_scale.sh).
+bench-scale: install
+	@bash scripts/bench_scale.sh
 
 # Production stack on this machine: needs DATABASE_URL, CELERY_BROKER_URL and DJANGO_SECRET_KEY.
 prod: install

@@ -43,7 +43,8 @@ def make_accounts(count: int) -> tuple[int, int]:
     vertical_id = Vertical.objects.order_by("id").values_list("id", flat=True).first()
     fields = {f.column: f for f in Account._meta.concrete_fields if not f.primary_key}
     expressions = {
-        "external_id": "'bench-' || lpad(g::text, 6, '0')",
+        # bench-000001… (seven digits from a million accounts on).
+        "external_id": f"'bench-' || lpad(g::text, {max(6, len(str(count)))}, '0')",
         "name": "'Bench enterprise ' || g",
         "local_name": "'基准企业' || g",
         "vertical_id": str(int(vertical_id)),

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts import list_cache
 from core import locks
@@ -47,12 +48,18 @@ from .status_sql import (
     AccountFilter,
     Dialect,
     params_date,
+    params_datetime,
     status_params,
     status_select_sql,
 )
+from .window import WindowPlan, plan_window
+
+# How compute_status_day reads each account's window (metrics.window).
+WINDOW_AUTO = "auto"
+WINDOW_WHOLE = "whole"
 
 
-def _rollup_sql(accounts: AccountFilter) -> str:
+def _rollup_sql(accounts: AccountFilter, *, upsert: bool = True) -> str:
     """Per-(account, day) rollup of the app feed for the days [start, end].
 
     apps_used counts the rows with minutes > 0: the feed's key includes the app,
@@ -60,71 +67,157 @@ def _rollup_sql(accounts: AccountFilter) -> str:
     rollup = AccountDayUsage._meta.db_table
     usage = AppUsage._meta.db_table
     app = App._meta.db_table
+    conflict = """        ON CONFLICT (account_id, day) DO UPDATE SET
+            minutes = excluded.minutes,
+            apps_used = excluded.apps_used,
+            analytics_minutes = excluded.analytics_minutes,
+            changed_at = excluded.changed_at
+        WHERE (t.minutes, t.apps_used, t.analytics_minutes)
+              IS DISTINCT FROM (excluded.minutes, excluded.apps_used, excluded.analytics_minutes)
+    """
     return f"""
-        INSERT INTO {rollup} AS t (account_id, day, minutes, apps_used, analytics_minutes)
+        INSERT INTO {rollup} AS t (account_id, day, minutes, apps_used, analytics_minutes, changed_at)
         SELECT u.account_id, u.day,
                SUM(u.minutes),
                SUM(CASE WHEN u.minutes > 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN a.category = %(analytics)s THEN u.minutes ELSE 0 END)
+               SUM(CASE WHEN a.category = %(analytics)s THEN u.minutes ELSE 0 END),
+               %(changed_at)s
         FROM {usage} u JOIN {app} a ON a.id = u.app_id
         WHERE u.day BETWEEN %(start)s AND %(end)s AND {accounts.sql("u.account_id")}
         GROUP BY u.account_id, u.day
-        ON CONFLICT (account_id, day) DO UPDATE SET
-            minutes = excluded.minutes,
-            apps_used = excluded.apps_used,
-            analytics_minutes = excluded.analytics_minutes
-        WHERE (t.minutes, t.apps_used, t.analytics_minutes)
-              IS DISTINCT FROM (excluded.minutes, excluded.apps_used, excluded.analytics_minutes)
-    """  # noqa: S608 - table names from model meta, ids inlined through int()
+    {conflict if upsert else ""}    """  # noqa: S608 - table names from model meta, ids inlined through int()
 
 
-def _status_sql(accounts: AccountFilter, policy, dialect: Dialect) -> str:
-    """Write every account's status on one day (%(day)s): `status_select_sql` upserted into the table."""
+def _status_sql(
+    accounts: AccountFilter,
+    policy,
+    dialect: Dialect,
+    *,
+    carried: bool,
+    rewrite: bool,
+    upsert: bool = True,
+) -> str:
+    """Write every account's status on one day (%(day)s): `status_select_sql` upserted into the table.
+
+    `carried`: the window carried from the day before (metrics.window). A row whose
+    values did not change is not rewritten (no dead tuples, no index churn) unless
+    `rewrite`: then its `computed_at` is renewed too, so the next day may carry it.
+    Without `upsert`, a plain INSERT: for a day none of whose rows exist yet.
+    """
     status = AccountDailyStatus._meta.db_table
     columns = ", ".join(STATUS_COLUMNS)
-    # A row whose values did not change is not rewritten (no dead tuples, no index churn).
-    updates = ",\n            ".join(f"{c} = excluded.{c}" for c in STATUS_COLUMNS[2:])
+    updates = ",\n            ".join(
+        f"{c} = excluded.{c}" for c in (*STATUS_COLUMNS[2:], "computed_at")
+    )
+    unchanged = (
+        "1 = 1"
+        if rewrite
+        else f"({', '.join(f't.{c}' for c in STATUS_COLUMNS[2:])})"
+        f" IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in STATUS_COLUMNS[2:])})"
+    )
+    insert = f"""
+        INSERT INTO {status} AS t ({columns}, computed_at)
+        SELECT {columns}, %(computed_at)s FROM (
+          {status_select_sql(accounts, policy, dialect, carried=carried)}
+        ) s
+    """  # noqa: S608 - table name from model meta
+    if not upsert:
+        return insert
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT to parse an INSERT … SELECT upsert.
     return f"""
-        INSERT INTO {status} AS t ({columns})
-        {status_select_sql(accounts, policy, dialect)}
+        {insert}
         WHERE 1 = 1
         ON CONFLICT (account_id, day) DO UPDATE SET
             {updates}
-        WHERE ({", ".join(f"t.{c}" for c in STATUS_COLUMNS[2:])})
-              IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in STATUS_COLUMNS[2:])})
+        WHERE {unchanged}
     """  # noqa: S608 - table name from model meta
 
 
 def rebuild_rollup(*, start: dt.date, end: dt.date, accounts: AccountFilter | None = None) -> int:
-    """Rebuild AccountDayUsage for [start, end] from the app feed; rows written."""
+    """Rebuild AccountDayUsage for [start, end] from the app feed; rows written (changed rows are stamped)."""
     accounts = accounts or AccountFilter()
     with transaction.atomic(), connection.cursor() as cursor:
         Dialect(connection.vendor).tune_session(cursor)
+        # As for the status: a plain INSERT when none of the days' rows exist (PostgreSQL).
+        upsert = connection.vendor != "postgresql" or _any_rollup(cursor, start, end, accounts)
         cursor.execute(
-            _rollup_sql(accounts),
+            _rollup_sql(accounts, upsert=upsert),
             {
                 "start": params_date(start),
                 "end": params_date(end),
                 "analytics": AppCategory.ANALYTICS.value,
+                "changed_at": params_datetime(timezone.now()),
             },
         )
         return max(cursor.rowcount, 0)
 
 
-def compute_status_day(*, day: dt.date, policy, accounts: AccountFilter | None = None) -> int:
-    """Write every (filtered) account's AccountDailyStatus for `day` from the current rollup; rows written."""
+def compute_status_day(
+    *, day: dt.date, policy, accounts: AccountFilter | None = None, window: str = WINDOW_AUTO
+) -> int:
+    """Write every (filtered) account's AccountDailyStatus for `day` from the current rollup; rows written.
+
+    `window`: WINDOW_AUTO carries the window from the day before for the accounts whose
+    status of that day is current (metrics.window) and reads it whole for the others;
+    WINDOW_WHOLE reads it whole for every account. Both give the same rows.
+    """
     accounts = accounts or AccountFilter()
     dialect = Dialect(connection.vendor)
     with transaction.atomic(), connection.cursor() as cursor:
         dialect.tune_session(cursor)
+        params = {**status_params(day, policy), "computed_at": params_datetime(timezone.now())}
+        if window == WINDOW_AUTO:
+            plan = plan_window(cursor=cursor, day=day, policy=policy, accounts=accounts)
+        else:
+            plan = WindowPlan(carried=None, whole=accounts)
+        # A day none of whose rows exist yet takes a plain INSERT (PostgreSQL, where the day's
+        # advisory lock keeps every other recompute of it out): no conflict checks to pay.
+        upsert = dialect.vendor != "postgresql" or _any_status(cursor, day, accounts)
         # The last complete day's level and colour changes go to the outbox in this transaction.
         with status_events.changes_recorded(day=day, accounts=accounts, cursor=cursor):
-            cursor.execute(_status_sql(accounts, policy, dialect), status_params(day, policy))
-            written = max(cursor.rowcount, 0)
+            written = 0
+            if plan.carried is not None:
+                cursor.execute(
+                    _status_sql(
+                        plan.carried, policy, dialect, carried=True, rewrite=False, upsert=upsert
+                    ),
+                    params,
+                )
+                written += max(cursor.rowcount, 0)
+            if plan.whole is not None:
+                # The accounts set apart from a carried chunk are rewritten, so tomorrow carries them.
+                rewrite = plan.carried is not None
+                cursor.execute(
+                    _status_sql(
+                        plan.whole, policy, dialect, carried=False, rewrite=rewrite, upsert=upsert
+                    ),
+                    params,
+                )
+                written += max(cursor.rowcount, 0)
         if written:
             list_cache.changed()  # the API's cached account pages show these statuses
         return written
+
+
+def _any_rollup(cursor, start: dt.date, end: dt.date, accounts: AccountFilter) -> bool:
+    """Whether any of `accounts` has a rollup row in [start, end]."""
+    rollup = AccountDayUsage._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {rollup} WHERE day BETWEEN %s AND %s "  # noqa: S608
+        f"AND {accounts.sql('account_id')})",
+        [params_date(start), params_date(end)],
+    )
+    return cursor.fetchone()[0]
+
+
+def _any_status(cursor, day: dt.date, accounts: AccountFilter) -> bool:
+    """Whether any of `accounts` has a stored status on `day`."""
+    status = AccountDailyStatus._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {status} WHERE day = %s AND {accounts.sql('account_id')})",  # noqa: S608
+        [params_date(day)],
+    )
+    return cursor.fetchone()[0]
 
 
 def days_in(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -139,6 +232,7 @@ def recompute(
     policy: MetricPolicy | None = None,
     account_id_range: tuple[int, int] | None = None,
     on_day=None,
+    window: str = WINDOW_AUTO,
 ) -> int:
     """Rebuild the rollup for [start, end], then the daily status of each day in it.
 
@@ -150,7 +244,7 @@ def recompute(
     `policy` defaults to the current version. Each day's status is one
     statement in its own transaction, so an interrupted run leaves whole days;
     running again gives the same rows. `on_day(day)` is called after each day
-    (progress bars). A long range runs in batches of LOCK_BATCH_DAYS days, each
+    (progress bars). `window` as compute_status_day. A long range runs in batches of LOCK_BATCH_DAYS days, each
     holding only its own days' locks, so no range can exhaust PostgreSQL's lock
     table (`max_locks_per_transaction`).
     """
@@ -169,7 +263,9 @@ def recompute(
             # A batch's windows reach back into the days before it: rebuilt by the batch before.
             rebuild_rollup(start=batch_start, end=batch_end, accounts=accounts)
             for day in days_in(batch_start, batch_end):
-                written += compute_status_day(day=day, policy=policy, accounts=accounts)
+                written += compute_status_day(
+                    day=day, policy=policy, accounts=accounts, window=window
+                )
                 _announce_after_commit(day, accounts)
                 if on_day is not None:
                     on_day(day)

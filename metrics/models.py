@@ -205,9 +205,13 @@ class AccountDayUsage(models.Model):
     minutes = models.BigIntegerField()
     apps_used = models.IntegerField()
     analytics_minutes = models.BigIntegerField()
+    # When this row's values last changed (the engine sets it, never to an unchanged row): a
+    # status computed before it, whose window holds this day, is stale (metrics.compute).
+    changed_at = models.DateTimeField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="account_day_usage_day")]
+        # One day's rows, and those of a window changed since a time (metrics.window).
+        indexes = [models.Index(fields=["day", "changed_at"], name="account_day_usage_changed")]
 
 
 class MetricPolicyManager(models.Manager):
@@ -458,8 +462,14 @@ class AccountDailyStatus(models.Model):
         related_name="daily_statuses",
     )
     day = models.DateField(_("date"))
+    # No index: every day writes 100,000s of rows, and only deleting a policy version (never
+    # done: the history is append-only) would look rows up by it.
     policy = models.ForeignKey(
-        MetricPolicy, on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        MetricPolicy,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     # That day.
     minutes = models.BigIntegerField(default=0)
@@ -484,6 +494,9 @@ class AccountDailyStatus(models.Model):
     points_requirements = models.FloatField(default=0.0)
     score = models.SmallIntegerField(default=0)
     color = models.CharField(max_length=6, choices=HealthColor.choices, default=HealthColor.RED)
+    # When the engine last wrote this row: the next day's incremental window trusts it only if
+    # no rollup row of its window changed after it (metrics.window).
+    computed_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("account daily status")
@@ -497,8 +510,9 @@ class AccountDailyStatus(models.Model):
                 name="status_score_range", condition=Q(score__gte=0, score__lte=100)
             ),
         ]
+        # Each index costs every day's write of every account's row (bench/): a day's rows,
+        # by level too, are found through the (day, color, score) index.
         indexes = [
-            models.Index(fields=["day", "deep_integration_level"], name="status_day_level"),
             # A colour's accounts of a day in score order: the API's "worst/best first" pages
             # walk it and stop after a page.
             models.Index(fields=["day", "color", "score"], name="status_day_color_score"),

@@ -20,7 +20,7 @@ from django.db import DatabaseError
 
 from core.days import last_complete_day
 
-from . import recompute_queue
+from . import partitions, recompute_queue
 from .models import PendingRecompute
 
 _RETRY = {
@@ -68,3 +68,10 @@ def recompute_range(start: str, end: str, account_ids: list[int] | None = None) 
         account_ids=account_ids,
         reason=PendingRecompute.Reason.MANUAL,
     )
+
+
+@shared_task(name="metrics.maintain_partitions", **_RETRY)
+def maintain_partitions() -> int:
+    """Daily (django-celery-beat): the coming months' partitions, the feed partitions past retention."""
+    report = partitions.maintain()
+    return len(report.created) + len(report.dropped)

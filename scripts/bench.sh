@@ -11,6 +11,8 @@ BENCH_URL="${PG_URL%/*}/${BENCH_DB}"
 ADMIN_URL="${PG_URL%/*}/postgres"
 REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}
 
+bash scripts/ensure_partman.sh
+
 $PY - "$ADMIN_URL" "$BENCH_DB" <<'PYEOF'
 import sys
 import psycopg

@@ -28,6 +28,9 @@ else
   echo "node/npm missing: the sign-in tests against a real provider will be skipped"
 fi
 
+# The monthly partitions (metrics/migrations/0012) need pg_partman in the PostgreSQL server.
+bash scripts/ensure_partman.sh || true
+
 echo "== tests on SQLite, tasks in-process =="
 env -u DATABASE_URL -u CELERY_BROKER_URL $PY -m pytest -q -n "$WORKERS" -m "not celery_real" "$@" || status=1
 

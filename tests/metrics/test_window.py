@@ -1,0 +1,173 @@
+"""The incremental window (metrics.window) gives exactly the rows of the whole window.
+
+Hypothesis draws feeds, a policy, a re-sent old day (recomputed as an ingest
+does, or only that day, by hand, leaving later days stale), and maybe a new
+policy version; the days are computed one run at a time as nights would, with
+the window carried wherever metrics.window allows. Then every day is computed
+again with the whole window: the stored rows must not change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics import compute, window
+from metrics.models import (
+    AccountDailyStatus,
+    AccountDayUsage,
+    App,
+    AppUsage,
+    MetricPolicy,
+)
+from metrics.status_sql import STATUS_COLUMNS, AccountFilter
+from metrics.window import plan_window
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+START = dt.date(2025, 6, 1)
+DAYS = 9
+N_ACCOUNTS = 4
+APPS = ["chat", "docs", "mail", "bi", "reports"]
+
+account_index = st.integers(min_value=0, max_value=N_ACCOUNTS - 1)
+minutes = st.one_of(st.sampled_from([0, 20, 60, 61]), st.integers(0, 200))
+feed = st.dictionaries(
+    st.tuples(account_index, st.integers(0, DAYS - 1), st.sampled_from(APPS)), minutes, max_size=60
+)
+resent = st.dictionaries(st.tuples(account_index, st.sampled_from(APPS)), minutes, max_size=8)
+policies = st.fixed_dictionaries(
+    {
+        "window_days": st.integers(1, 5),
+        "dag_min_minutes": st.sampled_from([0, 20, 60]),
+        "dag_min_apps": st.integers(1, 3),
+        "breadth_target_apps": st.integers(1, 5),
+    }
+)
+LAST_COMPUTED = 5  # days 0..5 first, then the re-sent day, then days 6.. one night at a time
+
+
+def day(offset: int) -> dt.date:
+    return START + dt.timedelta(days=offset)
+
+
+def stored(first: int) -> dict:
+    return {
+        (row["account_id"], row["day"]): row
+        for row in AccountDailyStatus.objects.filter(day__gte=day(first)).values(*STATUS_COLUMNS)
+    }
+
+
+@pytest.fixture
+def accounts(db):
+    return [factories.AccountFactory(external_id=f"win-{n}") for n in range(N_ACCOUNTS)]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    app_feed=feed,
+    policy_values=policies,
+    resent_day=st.integers(0, LAST_COMPUTED),
+    resent_rows=resent,
+    by_hand=st.booleans(),
+    new_policy=st.one_of(st.none(), policies),
+)
+def test_carried_window_equals_the_whole_window(
+    accounts, app_feed, policy_values, resent_day, resent_rows, by_hand, new_policy
+):
+    for model in (AccountDailyStatus, AccountDayUsage, AppUsage):
+        model.objects.all().delete()
+    apps = dict(App.objects.values_list("code", "id"))
+    policy = MetricPolicy.objects.create(**policy_values)
+    AppUsage.objects.bulk_create(
+        AppUsage(account=accounts[a], day=day(d), app_id=apps[code], minutes=m, active_users=1)
+        for (a, d, code), m in app_feed.items()
+    )
+    for offset in range(LAST_COMPUTED + 1):
+        compute.recompute(start=day(offset), end=day(offset))
+
+    # A re-sent old day: its rows replaced for some accounts.
+    touched = sorted({accounts[a].pk for a, _ in resent_rows})
+    AppUsage.objects.filter(day=day(resent_day), account_id__in=touched).delete()
+    AppUsage.objects.bulk_create(
+        AppUsage(
+            account=accounts[a], day=day(resent_day), app_id=apps[code], minutes=m, active_users=1
+        )
+        for (a, code), m in resent_rows.items()
+    )
+    if by_hand:
+        # Only that day (recompute_metrics --date): later days stay stale until recomputed.
+        compute.recompute(start=day(resent_day), end=day(resent_day))
+    elif touched:
+        # As an ingest does: every day whose window holds it, for the accounts it touched.
+        compute.recompute(start=day(resent_day), end=day(LAST_COMPUTED), account_ids=touched)
+    if new_policy is not None:
+        MetricPolicy.objects.create(**new_policy)
+    for offset in range(LAST_COMPUTED + 1, DAYS):
+        compute.recompute(start=day(offset), end=day(offset))
+
+    # The days computed with the window carried, then again with the whole window.
+    first_compared = LAST_COMPUTED + 1 if by_hand else 0
+    carried = stored(first_compared)
+    if first_compared <= LAST_COMPUTED:
+        compute.recompute(
+            start=day(first_compared),
+            end=day(LAST_COMPUTED),
+            policy=policy,
+            window=compute.WINDOW_WHOLE,
+        )
+    compute.recompute(
+        start=day(LAST_COMPUTED + 1),
+        end=day(DAYS - 1),
+        policy=MetricPolicy.objects.current(),
+        window=compute.WINDOW_WHOLE,
+    )
+    whole = stored(first_compared)
+    assert carried.keys() == whole.keys()
+    for key, row in whole.items():
+        assert carried[key] == pytest.approx(row), key
+
+
+def test_a_steady_night_carries_every_account(accounts):
+    """Nothing changed since yesterday: no account's window is read whole."""
+    policy = MetricPolicy.objects.current()
+    apps = dict(App.objects.values_list("code", "id"))
+    AppUsage.objects.bulk_create(
+        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
+        for a in accounts
+        for d in range(3)
+    )
+    compute.recompute(start=day(0), end=day(1))
+    compute.rebuild_rollup(start=day(2), end=day(2))
+    with connection.cursor() as cursor:
+        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    assert plan.whole is None and plan.carried == AccountFilter()
+
+
+def test_a_re_sent_day_reads_the_changed_accounts_whole(accounts, monkeypatch):
+    """A rollup row changed after yesterday's status: that account's window is read whole."""
+    monkeypatch.setattr(window, "FULL_WINDOW_SHARE", 0.5)  # 1 of 4 accounts
+    policy = MetricPolicy.objects.current()
+    apps = dict(App.objects.values_list("code", "id"))
+    AppUsage.objects.bulk_create(
+        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
+        for a in accounts
+        for d in range(3)
+    )
+    compute.recompute(start=day(0), end=day(1))
+    AppUsage.objects.filter(account=accounts[1], day=day(0)).update(minutes=5)
+    compute.rebuild_rollup(start=day(0), end=day(0), accounts=AccountFilter((accounts[1].pk,)))
+    compute.rebuild_rollup(start=day(2), end=day(2))
+    with connection.cursor() as cursor:
+        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    assert plan.whole == AccountFilter(account_ids=(accounts[1].pk,))
+    assert plan.carried == AccountFilter(excluded=(accounts[1].pk,))
