@@ -64,6 +64,7 @@ prod: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "set DJANGO_SECRET_KEY"; exit 2; }
 	$(PY) manage.py check --deploy --fail-level WARNING
+	@case "$$DATABASE_URL" in postgres*) bash scripts/ensure_partman.sh || true;; esac
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	exec $(VENV)/bin/honcho start -f Procfile
