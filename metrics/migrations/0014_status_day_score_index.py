@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0009_pending_errors_and_unconfirmed_codes"),
+        ("metrics", "0013_maintain_partitions_schedule"),
     ]
 
     operations = [
