@@ -57,7 +57,7 @@ def test_two_threads_evaluating_the_same_day_open_one_cta_each():
 
 
 def test_two_threads_evaluating_different_days_of_a_play_open_one_cta_each():
-    """One lock per play, whatever the day: the second finds the first's CTAs and refreshes them."""
+    """One lock per play, whatever the day: one evaluation opens the CTAs, the other finds them."""
     accounts = [factories.AccountFactory(headcount=20_000) for _ in range(20)]
     play = Play.objects.get(trigger="no_recent_visit")
     later = DAY + dt.timedelta(days=1)
