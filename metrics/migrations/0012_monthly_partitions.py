@@ -6,7 +6,8 @@ indexes (same names) is created `PARTITION BY RANGE (day)`, pg_partman
 (`partman.create_parent`, native, monthly) creates its partitions — from the
 month of the oldest row, or of the retention horizon if older (at most two years
 back), up to four
-months ahead, and a default partition for anything outside — then the rows
+months ahead, and for the two feeds a default partition for anything outside (the
+rollup and the status have none, and months from five years back) — then the rows
 are moved and the plain table dropped. `manage.py maintain_partitions` keeps
 them up to date afterwards (docs/production.md). Nothing changes in Django's
 migration state; SQLite keeps plain tables.
@@ -21,6 +22,12 @@ from django.conf import settings
 from django.db import migrations
 
 MODELS = ("appusage", "connectorusage", "accountdayusage", "accountdailystatus")
+# The history kept for good: no default partition, so "an account's latest status"
+# (ORDER BY day DESC LIMIT 1) walks the months newest first and stops at the first row,
+# which PostgreSQL does only when no default partition can hold any day. Their months
+# reach back further instead (KEPT_YEARS_BACK), and to their oldest row.
+KEPT = ("accountdayusage", "accountdailystatus")
+KEPT_YEARS_BACK = 5
 SCHEMA = "partman"
 # Older rows than this many years go to the default partition instead of one partition a month.
 MAX_YEARS_BACK = 2
@@ -65,7 +72,7 @@ def _indexes(cursor, table: str) -> tuple[tuple[str, str] | None, list[tuple[str
     return primary, list(cursor.fetchall())
 
 
-def _to_partitioned(cursor, table: str) -> None:
+def _to_partitioned(cursor, table: str, *, kept: bool) -> None:
     if _relkind(cursor, table) != "r":
         return  # already partitioned
     aside = f"{table}__plain"
@@ -85,15 +92,22 @@ def _to_partitioned(cursor, table: str) -> None:
     oldest = cursor.fetchone()[0]
     today = dt.date.today()
     start = today - dt.timedelta(days=settings.FEED_RETENTION_DAYS)
-    if oldest is not None:
-        start = min(start, oldest)
-    start = max(start, today - dt.timedelta(days=366 * MAX_YEARS_BACK))
+    if kept:
+        start = today - dt.timedelta(days=366 * KEPT_YEARS_BACK)
+        if oldest is not None:
+            start = min(start, oldest)
+    else:
+        if oldest is not None:
+            start = min(start, oldest)
+        start = max(start, today - dt.timedelta(days=366 * MAX_YEARS_BACK))
     cursor.execute(
         f"SELECT {SCHEMA}.create_parent(p_parent_table := %s, p_control := 'day', "
         "p_type := 'native', p_interval := 'monthly', p_premake := 4, "
         "p_start_partition := %s)",
         [f"public.{table}", _month_start(start).isoformat()],
     )
+    if kept:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}_default")
     cursor.execute(f"INSERT INTO {table} SELECT * FROM {aside}")  # noqa: S608
     cursor.execute(f"DROP TABLE {aside}")
     cursor.execute(f"ANALYZE {table}")
@@ -127,7 +141,8 @@ def partition(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         _require_partman(cursor)
         for model in MODELS:
-            _to_partitioned(cursor, apps.get_model("metrics", model)._meta.db_table)
+            table = apps.get_model("metrics", model)._meta.db_table
+            _to_partitioned(cursor, table, kept=model in KEPT)
 
 
 def unpartition(apps, schema_editor):
