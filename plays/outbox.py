@@ -70,25 +70,23 @@ def _ctas_select(condition: str) -> str:
     """  # noqa: S608 - table names from model meta; ids bound or inlined through int()
 
 
-def ctas_opened(cta_ids: Sequence[int]) -> int:
-    """`cta.opened` for CTAs an evaluation opened; events written."""
+def _ctas_events(event_type: str, cta_ids: Sequence[int]) -> int:
+    """One `event_type` event per CTA of `cta_ids`, set-based; events written."""
     if not cta_ids:
         return 0
     condition, params = _ids_condition("c.id", cta_ids)
     return record_events_sql(
-        event_type=EventType.CTA_OPENED,
+        event_type=event_type,
         select_sql=_ctas_select(condition),
         params=[params_datetime(timezone.now()), *params],
     )
+
+
+def ctas_opened(cta_ids: Sequence[int]) -> int:
+    """`cta.opened` for CTAs an evaluation opened; events written."""
+    return _ctas_events(EventType.CTA_OPENED, cta_ids)
 
 
 def ctas_closed_by_evaluation(cta_ids: Sequence[int]) -> int:
     """`cta.closed` for CTAs an evaluation resolved; events written."""
-    if not cta_ids:
-        return 0
-    condition, params = _ids_condition("c.id", cta_ids)
-    return record_events_sql(
-        event_type=EventType.CTA_CLOSED,
-        select_sql=_ctas_select(condition),
-        params=[params_datetime(timezone.now()), *params],
-    )
+    return _ctas_events(EventType.CTA_CLOSED, cta_ids)
