@@ -101,8 +101,11 @@ def generate_window(*, first: dt.date, last: dt.date, ids: tuple[int, int], apps
     pk = execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", [table]
     )[0]
-    # The day index is rebuilt as the migrations made it (BRIN on PostgreSQL, metrics 0007).
+    # The day index is rebuilt as the migrations made it (BRIN on PostgreSQL, metrics 0007, 0015),
+    # on every partition: the parent's definition reads "ON ONLY", which would leave it invalid
+    # and the partitions without it.
     day_index = execute("SELECT pg_get_indexdef('app_usage_day'::regclass)")[0]
+    day_index = day_index.replace(" ON ONLY ", " ON ", 1)
     execute(f"ALTER TABLE {table} DROP CONSTRAINT {pk}")
     execute("DROP INDEX IF EXISTS app_usage_day")
     # One statement a day, as the daily ingest writes them: the rows lie in day order on
