@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import list_cache
+from accounts.models import Account
 from core import locks
 
 from . import signals, status_events
@@ -244,9 +245,9 @@ def recompute(
     `policy` defaults to the current version. Each day's status is one
     statement in its own transaction, so an interrupted run leaves whole days;
     running again gives the same rows. `on_day(day)` is called after each day
-    (progress bars). `window` as compute_status_day. A long range runs in batches of LOCK_BATCH_DAYS days, each
-    holding only its own days' locks, so no range can exhaust PostgreSQL's lock
-    table (`max_locks_per_transaction`).
+    (progress bars). `window` as compute_status_day. A long range runs in batches of at most
+    LOCK_BATCH_DAYS days and LOCK_BATCH_LOCKS locks, each holding only its own days' locks,
+    so no range can exhaust PostgreSQL's lock table (`max_locks_per_transaction`).
     """
     if end < start:
         raise ValueError("end is before start")
@@ -256,10 +257,12 @@ def recompute(
         id_range=account_id_range,
     )
     written = 0
+    buckets = _lock_buckets(accounts)
+    batch_days = max(1, min(LOCK_BATCH_DAYS, LOCK_BATCH_LOCKS // max(len(buckets), 1)))
     batch_start = start
     while batch_start <= end:
-        batch_end = min(end, batch_start + dt.timedelta(days=LOCK_BATCH_DAYS - 1))
-        with _days_locked(batch_start, batch_end):
+        batch_end = min(end, batch_start + dt.timedelta(days=batch_days - 1))
+        with _days_locked(batch_start, batch_end, buckets):
             # A batch's windows reach back into the days before it: rebuilt by the batch before.
             rebuild_rollup(start=batch_start, end=batch_end, accounts=accounts)
             for day in days_in(batch_start, batch_end):
@@ -280,27 +283,67 @@ def _announce_after_commit(day: dt.date, accounts: AccountFilter) -> None:
     )
 
 
-# Days a recompute locks and computes at a time (one advisory lock per day, see _days_locked).
+# Days a recompute locks and computes at a time, and the most (day, bucket) locks a batch holds.
 LOCK_BATCH_DAYS = 31
+LOCK_BATCH_LOCKS = 512
+
+# Accounts are locked in buckets of consecutive ids: two chunks of different id ranges take
+# different locks and run side by side; any two recomputes that share an account share a lock.
+LOCK_BUCKET_ACCOUNTS = 4096
+# A lock key is (namespace, day ordinal * _BUCKETS_PER_DAY + bucket), within PostgreSQL's int4.
+_BUCKETS_PER_DAY = 2048
 
 
-# Advisory-lock namespace of "recomputing this day" (core.locks holds every namespace).
-_DAY_LOCK_NAMESPACE = locks.DAY_RECOMPUTE
+# Advisory-lock namespace of "recomputing these accounts on this day" (core.locks holds every namespace).
+_DAY_LOCK_NAMESPACE = locks.DAY_ACCOUNTS_RECOMPUTE
+
+
+def _lock_buckets(accounts: AccountFilter) -> list[int]:
+    """The account buckets `accounts` may touch, ascending (PostgreSQL; [] elsewhere).
+
+    An open-ended range (the last chunk) stops one bucket past the highest account id
+    of today, so it holds a handful of locks rather than every bucket up to the cap."""
+    if connection.vendor != "postgresql":
+        return []
+    top = _BUCKETS_PER_DAY - 1
+
+    def bucket(account_id: int) -> int:
+        return min(max(int(account_id), 0) // LOCK_BUCKET_ACCOUNTS, top)
+
+    if accounts.account_ids is not None:
+        buckets = {bucket(i) for i in accounts.account_ids}
+        if accounts.id_range is not None:
+            low, high = accounts.id_range
+            buckets = {b for b in buckets if bucket(low) <= b <= bucket(high)}
+        return sorted(buckets)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Account._meta.db_table}")  # noqa: S608
+        highest = cursor.fetchone()[0]
+    low, high = accounts.id_range if accounts.id_range is not None else (0, highest)
+    first = bucket(low)
+    return list(range(first, max(first, min(bucket(high), bucket(highest) + 1)) + 1))
 
 
 @contextmanager
-def _days_locked(start: dt.date, end: dt.date) -> Iterator[None]:
-    """Hold a PostgreSQL advisory lock on each day of [start, end] while recomputing it.
+def _days_locked(start: dt.date, end: dt.date, buckets: list[int]) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock on each (day, account bucket) while recomputing them.
 
     Without it, a recompute whose rollup statement started before another
     import committed would write its older sums over that import's newer
-    rollup (tests/faults/test_import_race.py). Locks are taken in ascending day
-    order, so two recomputes never deadlock; SQLite serialises writers itself.
+    rollup (tests/faults/test_import_race.py). Two recomputes that share an
+    account share that account's bucket, so they wait for each other; chunks of
+    other accounts do not (docs/scaling.md). Locks are taken in ascending
+    (day, bucket) order, so two recomputes never deadlock; SQLite serialises
+    writers itself.
     """
     if connection.vendor != "postgresql":
         yield
         return
-    keys = [day.toordinal() for day in days_in(start, end)]
+    keys = [
+        day.toordinal() * _BUCKETS_PER_DAY + bucket
+        for day in days_in(start, end)
+        for bucket in buckets
+    ]
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_DAY_LOCK_NAMESPACE, key])

@@ -12,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 from core.days import last_complete_day
 from metrics import compute, recompute_queue, tasks
 from metrics.models import AccountDailyStatus, MetricPolicy, PendingRecompute
+from metrics.status_sql import AccountFilter
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,36 @@ def test_a_long_range_holds_a_bounded_number_of_day_locks(accounts):
     assert len(held) == 400
     assert max(held) <= compute.LOCK_BATCH_DAYS
     assert AccountDailyStatus.objects.filter(account=accounts[0]).count() == 400
+
+
+def test_recomputes_of_other_accounts_on_the_same_day_do_not_wait_for_each_other(accounts):
+    """Chunks of a fan-out lock their own account buckets of the day, not the whole day."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    width = compute.LOCK_BUCKET_ACCOUNTS
+    first, second = (0, width - 1), (width, 2 * width - 1)
+    assert compute._lock_buckets(AccountFilter(id_range=first)) == [0]
+    assert compute._lock_buckets(AccountFilter(id_range=second)) == [1]
+    # Any two filters sharing an account share its bucket's lock.
+    shared = accounts[0].pk
+    assert set(compute._lock_buckets(AccountFilter(account_ids=(shared,)))) <= set(
+        compute._lock_buckets(AccountFilter(id_range=(0, shared)))
+    )
+    # An open-ended last chunk stops just past the highest account id.
+    assert len(compute._lock_buckets(AccountFilter(id_range=(0, 2**63 - 1)))) <= (
+        max(a.pk for a in accounts) // width + 2
+    )
+    held = []
+
+    def count_locks(day):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            held.append(sorted(row[0] for row in cursor.fetchall()))
+
+    compute.recompute(start=D, end=D, account_id_range=first, on_day=count_locks)
+    compute.recompute(start=D, end=D, account_id_range=second, on_day=count_locks)
+    assert held[0] and held[1] and not set(held[0]) & set(held[1])
