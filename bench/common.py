@@ -83,6 +83,7 @@ def generate_connectors_visits_requirements(*, first: dt.date, last: dt.date, id
         CROSS JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rank
                     FROM {Connector._meta.db_table}) c
         WHERE (c.rank = 1 AND a %% 4 = 0) OR (c.rank = 2 AND a %% 8 = 0)
+        ORDER BY 2, 1, 3  -- as a day's file is loaded: by day, then account
         """,  # noqa: S608
         {"first": first, "last": last, "low": ids[0], "high": ids[1]},
     )
