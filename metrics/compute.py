@@ -287,9 +287,10 @@ def _announce_after_commit(day: dt.date, accounts: AccountFilter) -> None:
 LOCK_BATCH_DAYS = 31
 LOCK_BATCH_LOCKS = 512
 
-# Accounts are locked in buckets of consecutive ids: two chunks of different id ranges take
-# different locks and run side by side; any two recomputes that share an account share a lock.
-LOCK_BUCKET_ACCOUNTS = 4096
+# Accounts are locked in buckets of consecutive ids: chunks of different id ranges (their bounds
+# on bucket edges, recompute_queue) take different locks and run side by side; any two
+# recomputes that share an account share a lock.
+LOCK_BUCKET_ACCOUNTS = 1024
 # A lock key is (namespace, day ordinal * _BUCKETS_PER_DAY + bucket), within PostgreSQL's int4.
 _BUCKETS_PER_DAY = 2048
 

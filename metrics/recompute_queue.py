@@ -106,17 +106,21 @@ def split_pending_recomputes(*, chunk_accounts: int = CHUNK_ACCOUNTS) -> int:
 
 
 def _account_id_chunks(chunk_accounts: int) -> list[tuple[int, int]]:
+    """Inclusive id ranges of about `chunk_accounts` accounts each, covering every id.
+
+    Large chunks start on an edge of the recompute's lock buckets (compute.LOCK_BUCKET_ACCOUNTS):
+    two chunks sharing a bucket would wait for each other's lock (docs/scaling.md)."""
     ids = list(Account.objects.order_by("id").values_list("id", flat=True))
     if not ids:
         return []
-    chunks = []
-    for i in range(0, len(ids), chunk_accounts):
-        part = ids[i : i + chunk_accounts]
-        chunks.append((part[0], part[-1]))
-    # The last chunk is open-ended so accounts created meanwhile are not missed.
-    chunks[-1] = (chunks[-1][0], _BIGINT_MAX)
-    chunks[0] = (0, chunks[0][1])
-    return chunks
+    starts = [ids[i] for i in range(chunk_accounts, len(ids), chunk_accounts)]
+    bucket = compute.LOCK_BUCKET_ACCOUNTS
+    if chunk_accounts >= 4 * bucket:
+        starts = sorted({max(1, round(start / bucket)) * bucket for start in starts})
+    # The first chunk starts at 0 and the last is open-ended, so no account is ever missed.
+    lows = [0, *starts]
+    highs = [start - 1 for start in starts] + [_BIGINT_MAX]
+    return list(zip(lows, highs, strict=True))
 
 
 def pending_to_dispatch() -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.forms.models import model_to_dict
@@ -270,3 +271,16 @@ def test_recomputes_of_other_accounts_on_the_same_day_do_not_wait_for_each_other
     compute.recompute(start=D, end=D, account_id_range=first, on_day=count_locks)
     compute.recompute(start=D, end=D, account_id_range=second, on_day=count_locks)
     assert held[0] and held[1] and not set(held[0]) & set(held[1])
+
+
+def test_large_chunks_start_on_lock_bucket_edges(monkeypatch):
+    """Two chunks never share a lock bucket, so two workers never wait for each other's lock."""
+    monkeypatch.setattr(compute, "LOCK_BUCKET_ACCOUNTS", 4)
+    created = [factories.AccountFactory(external_id=f"edge-{n}") for n in range(40)]
+    chunks = recompute_queue._account_id_chunks(16)
+    assert len(chunks) == 3
+    assert chunks[0][0] == 0 and chunks[-1][1] == 2**63 - 1
+    for (_low, high), (next_low, _high) in itertools.pairwise(chunks):
+        assert next_low == high + 1 and next_low % 4 == 0
+    for account in created:  # every account in exactly one chunk
+        assert sum(low <= account.pk <= high for low, high in chunks) == 1
