@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from core.days import last_complete_day
-from metrics import compute
+from metrics import compute, planner_stats
 from metrics.models import MetricPolicy, PendingRecompute
 
 logger = logging.getLogger(__name__)
@@ -211,6 +211,7 @@ def run_pending_recompute(*, pending_id: int) -> int | None:
         PendingRecompute.objects.filter(id=pending_id).update(claimed_until=None)
         raise
     PendingRecompute.objects.filter(id=pending_id).delete()
+    planner_stats.refresh_status_statistics(compute.days_in(pending.start, pending.end))
     return written
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -17,6 +18,7 @@ from rest_framework import status as http
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from core.api.errors import (
     READ_ONE_ERRORS,
@@ -135,8 +137,11 @@ class AccountHealthView(APIView):
         day = date_param(request, "date")
         # One query finds the account (in the caller's scope) and its status; only when there is
         # no status does a second one tell "no such account" from "not computed".
+        # The account id as an InitPlan, not a join: the planner then probes the status key
+        # (account, day) even when its statistics don't know the day yet (planner_stats.py).
+        account_id = Account.objects.filter(external_id=external_id).values("pk")[:1]
         statuses = scope_by_vertical(
-            _statuses().select_related("account").filter(account__external_id=external_id),
+            _statuses().select_related("account").filter(account_id=Subquery(account_id)),
             request.user,
             vertical_field="account__vertical_id",
         )

@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's package, driven by Playwright) against Django's live server.
 
-Screenshots land in artifacts/screenshots/ for humans and CI logs to look at.
+Screenshots land in artifacts/screenshots/ for humans and CI logs to look at; with
+FRONTLINE_DOCS_SCREENSHOTS=1 the README's ones are also copied to docs/screenshots/ (`to_docs`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def to_docs(path: Path, name: str) -> None:
+    """Copy a screenshot to docs/screenshots/ (the README's), only when asked: a test run
+    must not rewrite tracked files."""
+    if os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / name)
+
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,6 @@ pipeline's CTA rows are also copied to docs/screenshots/ for the README.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 
@@ -17,8 +15,8 @@ from core.days import last_complete_day as default_day
 from plays.evaluation import evaluate
 from plays.models import CTA
 from tests import factories
-from tests.browser.conftest import login
-from tests.browser.test_pipeline import DOCS_SCREENSHOTS, save
+from tests.browser.conftest import login, to_docs
+from tests.browser.test_pipeline import save
 from tests.reports.data import realistic_data_set
 
 pytestmark = [
@@ -114,6 +112,5 @@ def test_a_csm_works_her_ctas_and_the_coo_sees_the_counts_move(
     path = screenshot_dir / "pipeline-ctas.png"
     coo_page.locator("#side-by-side").screenshot(path=str(path))
     assert path.stat().st_size > 10_000
-    if os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
-        shutil.copyfile(path, DOCS_SCREENSHOTS / "pipeline-ctas.png")
+    to_docs(path, "pipeline-ctas.png")
     coo_context.close()

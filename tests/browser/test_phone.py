@@ -6,16 +6,12 @@ docs/screenshots/ for the README.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from core.days import business_today
 from core.days import last_complete_day as default_day
 from tests import factories
-from tests.browser.conftest import login
+from tests.browser.conftest import login, to_docs
 from tests.reports.data import realistic_data_set
 from visits.models import ActionItem, Requirement, Visit
 
@@ -25,7 +21,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIDEWAYS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
 
 
@@ -78,9 +73,7 @@ def test_a_csm_logs_a_visit_on_the_phone(phone, live_server, screenshot_dir):
     assert_fits(page, "the filled visit form")
     shot = screenshot_dir / "phone-visit.png"
     page.screenshot(path=str(shot), full_page=True)
-    if os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, DOCS_SCREENSHOTS / "phone-visit.png")
+    to_docs(shot, "phone-visit.png")
     page.click("input[name=_save]")
     page.wait_for_load_state("networkidle")
     assert page.locator(".errornote").count() == 0, page.locator(".errornote").inner_text()

@@ -8,15 +8,13 @@ README (opt-in, so an ordinary test run leaves the committed images alone).
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from core.days import last_complete_day as default_day
-from tests.browser.conftest import login
+from tests.browser.conftest import login, to_docs
 from tests.reports.data import realistic_data_set
 
 pytestmark = [
@@ -25,7 +23,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 CHARTS_DRAWN = """() => Object.values(window.frontlineCharts || {}).map((chart) => ({
     id: chart.canvas.id,
@@ -56,9 +53,8 @@ def save(page, screenshot_dir: Path, name: str, *, docs_name: str | None = None)
     path = screenshot_dir / name
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
-    if docs_name and os.environ.get("FRONTLINE_DOCS_SCREENSHOTS") == "1":
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / docs_name)
+    if docs_name:
+        to_docs(path, docs_name)
     return path
 
 

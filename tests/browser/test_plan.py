@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from core.days import last_complete_day
 from demo.seed import DEMO_PASSWORD
-from tests.browser.conftest import login
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.browser.conftest import login, to_docs
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,9 +49,8 @@ def test_coo_plans_a_trip_by_region(page, live_server, screenshot_dir, demo):
     assert shown == [region]
     assert page.input_value("#id_region") == region
     page.screenshot(path=str(screenshot_dir / "plan-one-region.png"), full_page=True)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name in ("plan-all-regions.png", "plan-one-region.png"):
-        shutil.copyfile(screenshot_dir / name, DOCS_SCREENSHOTS / name)
+        to_docs(screenshot_dir / name, name)
 
     # Follow a row's link to log the visit: the admin's add form, prefilled with the account.
     page.locator("tr.plan-row a.log-visit").first.click()

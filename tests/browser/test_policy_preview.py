@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
@@ -12,9 +9,7 @@ from core.days import last_complete_day
 from demo.seed import DEMO_PASSWORD
 from metrics import whatif
 from metrics.models import AccountDailyStatus, MetricPolicy
-from tests.browser.conftest import login
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.browser.conftest import login, to_docs
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,8 +55,7 @@ def test_coo_previews_a_stricter_dag_threshold(page, live_server, screenshot_dir
     assert page.locator("#preview-changed tbody tr").count() == min(len(expected["changed"]), 500)
     assert page.input_value(f"#id_{setting}") == str(value)
     page.screenshot(path=str(screenshot_dir / "policy-preview.png"), full_page=True)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(screenshot_dir / "policy-preview.png", DOCS_SCREENSHOTS / "policy-preview.png")
+    to_docs(screenshot_dir / "policy-preview.png", "policy-preview.png")
 
     # A changed account's link opens its admin page.
     page.locator("#preview-changed a").first.click()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.days import last_complete_day
-from metrics import compute
+from metrics import compute, planner_stats
 
 from ._progress import day_bar
 
@@ -88,6 +88,7 @@ class Command(BaseCommand):
             written = compute.recompute(
                 start=start, end=end, account_ids=account_ids, on_day=lambda day: bar.update(1)
             )
+        planner_stats.refresh_status_statistics(days)
         self.stdout.write(
             _(
                 "recomputed %(days)d day(s) %(start)s..%(end)s in %(s).1f s: "
