@@ -5,10 +5,11 @@ run writes a new day, the partition's statistics still describe the days
 before: PostgreSQL then estimates one row for `day = <the new day>` and picks
 plans that read the whole day (measured at 100,000 accounts: the accounts list
 15 ms -> 2 s, an account's health 5 ms -> 430 ms). Autovacuum analyzes a
-partition only after a tenth of it changed, i.e. every third day. So the
-recompute queue analyzes the partition itself when a day it wrote is unknown to
-the statistics (not among the most common values of `day`, outside the
-histogram): about once per new day, a sample of 30,000 rows.
+partition only after a tenth of it changed, i.e. every third day. So once the last
+chunk of a day is done (recompute_queue.days_finished), the recompute queue
+analyzes the partition if the day is unknown to its statistics (not among the
+most common values of `day`, outside the histogram): once per new day, a
+sample of 30,000 rows.
 """
 
 from __future__ import annotations

@@ -211,8 +211,26 @@ def run_pending_recompute(*, pending_id: int) -> int | None:
         PendingRecompute.objects.filter(id=pending_id).update(claimed_until=None)
         raise
     PendingRecompute.objects.filter(id=pending_id).delete()
-    planner_stats.refresh_status_statistics(compute.days_in(pending.start, pending.end))
+    planner_stats.refresh_status_statistics(days_finished(pending))
     return written
+
+
+def days_finished(done: PendingRecompute) -> list[dt.date]:
+    """The days of `done` (just deleted) that no other pending recompute still owes.
+
+    Each worker asks after deleting its own row, so of the last chunks of a day
+    finishing at once at least the last one sees none left.
+    """
+    owed = list(
+        PendingRecompute.objects.filter(start__lte=done.end, end__gte=done.start).values_list(
+            "start", "end"
+        )
+    )
+    return [
+        day
+        for day in compute.days_in(done.start, done.end)
+        if not any(start <= day <= end for start, end in owed)
+    ]
 
 
 def record_recompute_failure(*, pending_id: int, attempts: int, error: BaseException) -> None:

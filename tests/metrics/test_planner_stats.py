@@ -41,10 +41,14 @@ def feed(accounts, day: dt.date) -> None:
     )
 
 
-def run_queue(day: dt.date) -> None:
+def run_queue(day: dt.date, *, chunk_accounts: int = 1_000) -> list[int]:
+    """Recompute `day` through the queue in chunks; the pending ids, in the order run."""
     recompute_queue.schedule_recompute(start=day, end=day)
-    for pending_id in recompute_queue.pending_to_dispatch():
+    recompute_queue.split_pending_recomputes(chunk_accounts=chunk_accounts)
+    ids = recompute_queue.pending_to_dispatch()
+    for pending_id in ids:
         recompute_queue.run_pending_recompute(pending_id=pending_id)
+    return ids
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
@@ -60,7 +64,7 @@ def test_a_new_day_written_by_the_queue_is_known_to_the_statistics_once():
     assert first in known_days(first)
     assert second not in known_days(first)
 
-    run_queue(second)
+    assert len(run_queue(second, chunk_accounts=3)) == 2
     assert {first, second} <= set(known_days(second))
     # Known now: asking again analyzes nothing.
     assert planner_stats.refresh_status_statistics([first, second]) == []
@@ -69,3 +73,18 @@ def test_a_new_day_written_by_the_queue_is_known_to_the_statistics_once():
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite has no partitions")
 def test_sqlite_has_nothing_to_refresh():
     assert planner_stats.refresh_status_statistics([business_today()]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+def test_a_day_is_analyzed_when_its_last_chunk_is_done():
+    accounts = [factories.AccountFactory(external_id=f"ent-{n}") for n in range(4)]
+    day = (business_today() - dt.timedelta(days=45)).replace(day=12)
+    feed(accounts, day)
+    recompute_queue.schedule_recompute(start=day, end=day)
+    recompute_queue.split_pending_recomputes(chunk_accounts=2)
+    first_chunk, last_chunk = recompute_queue.pending_to_dispatch()
+
+    recompute_queue.run_pending_recompute(pending_id=first_chunk)
+    assert day not in known_days(day)  # half the day written: not yet
+    recompute_queue.run_pending_recompute(pending_id=last_chunk)
+    assert day in known_days(day)
