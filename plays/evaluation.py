@@ -81,12 +81,34 @@ def _postgresql() -> bool:
 def _prepare(cursor, play: Play) -> None:
     """PostgreSQL: take the play's lock (transaction-scoped; SQLite serialises writers itself),
     and keep the statements off JIT (its compile time exceeds their run) with enough memory
-    for their hash tables."""
+    for their hash tables.
+
+    The statements join HELD (never analysed) with CTAs a day may just have written in
+    bulk: the planner counts a few rows on each side and would pick nested loops, which
+    over what are in fact 100,000s of rows on both sides (the clear's anti-join, a day
+    after a big open) run for minutes. Hash joins are right at any size, every side
+    being restricted to the accounts evaluated."""
     if not _postgresql():
         return
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAY_LOCK_NAMESPACE, play.pk])
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(
+        "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off"
+    )
+
+
+def _trigger_plan(query: HeldQuery) -> tuple[str, str] | None:
+    """PostgreSQL: the planner settings of a trigger's statement, and the statement restoring
+    those of the evaluation (`_prepare`).
+
+    A trigger joining the day's status rows keeps hash joins and reads them with bitmap
+    scans: the planner counts one row for a day its statistics do not know yet, and would
+    read them in an index's order rather than each page once. The others may use nested
+    loops (connector_silent probes the feed's key for its few candidates)."""
+    if not _postgresql():
+        return None
+    if query.joins_new_day:
+        return "SET LOCAL enable_indexscan = off", "SET LOCAL enable_indexscan = on"
+    return "SET LOCAL enable_nestloop = on", "SET LOCAL enable_nestloop = off"
 
 
 @contextmanager
@@ -99,15 +121,12 @@ def _held_table(cursor, query: HeldQuery):
     cursor.execute(
         f"CREATE TEMPORARY TABLE {HELD} (account_id bigint NOT NULL, numbers {numbers} NOT NULL)"
     )
-    new_day_plan = query.joins_new_day and _postgresql()
-    if new_day_plan:
-        # The planner counts one status row for a day its statistics do not know yet: it
-        # would probe the other side once per account of the day (a nested loop), and read
-        # the day's rows in an index's order rather than its pages once each (a bitmap scan).
-        cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_indexscan = off")
+    plan = _trigger_plan(query)
+    if plan:
+        cursor.execute(plan[0])
     cursor.execute(f"INSERT INTO {HELD} (account_id, numbers) {query.sql}", query.params)
-    if new_day_plan:
-        cursor.execute("SET LOCAL enable_nestloop = on; SET LOCAL enable_indexscan = on")
+    if plan:
+        cursor.execute(plan[1])
     yield
     cursor.execute(f"DROP TABLE {HELD}")
 
@@ -221,7 +240,7 @@ def _owner_sql(role: str) -> tuple[str, str]:
     return joins, "lead.user_id"
 
 
-def _keep_openable(cursor, params: dict) -> None:
+def _keep_openable(cursor, params: dict, accounts: AccountFilter) -> None:
     """Remove from HELD the accounts with an open CTA of the play, or one that snoozes it:
     closed as done or dismissed within `snooze_days`, or resolved on or after the day."""
     closed_by_person = ", ".join(f"'{s.value}'" for s in CLOSED_BY_PERSON)
@@ -230,6 +249,7 @@ def _keep_openable(cursor, params: dict) -> None:
         DELETE FROM {HELD} WHERE EXISTS (
             SELECT 1 FROM {_q(CTA._meta.db_table)} c
             WHERE c.account_id = {HELD}.account_id AND c.play_id = %(play)s
+              AND {accounts.sql("c.account_id")}
               AND (c.status = %(open)s
                    OR (c.status IN ({closed_by_person}) AND c.closed_on > %(snoozed_after)s)
                    OR (c.status = %(resolved)s AND c.closed_on >= %(day)s)))
@@ -238,7 +258,7 @@ def _keep_openable(cursor, params: dict) -> None:
     )
 
 
-def _open(cursor, params: dict, play: Play) -> list[int]:
+def _open(cursor, params: dict, play: Play, accounts: AccountFilter) -> list[int]:
     """Open a CTA for each account left in HELD, owned by the play's owner rule; the new ids.
 
     The statement reads no CTA: one that inserts into the table it scans can, on a
@@ -259,6 +279,7 @@ def _open(cursor, params: dict, play: Play) -> list[int]:
         FROM {HELD} h
         JOIN {_q(Account._meta.db_table)} a ON a.id = h.account_id
         {joins}
+        WHERE {accounts.sql("a.id")}
         RETURNING id
         """,  # noqa: S608 - table names from model meta
         params,
@@ -289,8 +310,8 @@ def evaluate_play(*, play: Play, day: dt.date, accounts: AccountFilter | None = 
         with _held_table(cursor, query):
             result.refreshed = _refresh(cursor, params, accounts)
             result.resolved_ids = _clear(cursor, params, accounts)
-            _keep_openable(cursor, params)
-            result.opened_ids = _open(cursor, params, play)
+            _keep_openable(cursor, params, accounts)
+            result.opened_ids = _open(cursor, params, play, accounts)
         # In the same transaction, so an event exists exactly when its change does.
         outbox.ctas_closed_by_evaluation(result.resolved_ids)
         outbox.ctas_opened(result.opened_ids)

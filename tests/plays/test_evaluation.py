@@ -306,6 +306,36 @@ def test_the_same_day_again_leaves_every_row_version_alone():
     assert result.refreshed == 5
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_the_statements_joining_held_accounts_with_ctas_hash_them():
+    """A nested loop over HELD (never analysed) and CTAs just written in bulk, both counted as
+    a few rows, runs for minutes at 100,000s: the day after a big open, the clear's anti-join
+    scanned HELD once per open CTA. Plain EXPLAIN: the plans, nothing run twice."""
+    accounts = [big_account() for _ in range(40)]
+    run("no_recent_visit")
+    for account in accounts[::2]:
+        factories.VisitFactory(account=account, visited_on=DAY)
+    plans = {}
+
+    def explain(execute, sql, params, many, context):
+        words = sql.split()
+        if words[0] in ("SELECT", "UPDATE", "DELETE") or words[:3] == [
+            "INSERT",
+            "INTO",
+            '"plays_cta"',
+        ]:
+            context["cursor"].execute(f"EXPLAIN {sql}", params)
+            plans[" ".join(words[:9])] = "\n".join(row[0] for row in context["cursor"].fetchall())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        result, _ctas = run("no_recent_visit", day=DAY + days(1))
+    assert (result.refreshed, result.opened) == (20, 0)
+    joins = {s: plan for s, plan in plans.items() if "plays_held" in plan}
+    assert len(joins) == 5  # the refresh's count and update, the clear, the pruning, the open
+    assert [s for s, plan in joins.items() if "Nested Loop" in plan] == []
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")
 def test_cta_pages_keep_room_for_the_daily_refresh():
     with connection.cursor() as cursor:
