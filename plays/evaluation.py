@@ -17,6 +17,9 @@ the play, every step is one SQL statement and no row passes through Python:
    removed from the temporary table). The statement returns the ids of the
    CTAs it opened.
 
+Steps 2 and 4 are left out when there is nothing for them: no account held, or
+every account held refreshed.
+
 Steps 3 and 4 return ids so that whatever must happen with the CTAs opened or
 closed (an outbox row each, say) can be one more set-based statement in the
 same transaction. Idempotent: evaluating a day again opens nothing twice and
@@ -113,8 +116,9 @@ def _trigger_plan(query: HeldQuery) -> tuple[str, str] | None:
 
 @contextmanager
 def _held_table(cursor, query: HeldQuery):
-    """The temporary table HELD, filled by `query`, dropped after. On an error the
-    transaction's rollback drops it (DDL is transactional on both databases)."""
+    """The temporary table HELD, filled by `query`, dropped after; yields how many rows it
+    holds. On an error the transaction's rollback drops it (DDL is transactional on both
+    databases)."""
     numbers = "jsonb" if _postgresql() else "text"
     cursor.execute(f"DROP TABLE IF EXISTS {HELD}")
     # No key: a condition yields one row per account, and the joins below hash it.
@@ -125,9 +129,10 @@ def _held_table(cursor, query: HeldQuery):
     if plan:
         cursor.execute(plan[0])
     cursor.execute(f"INSERT INTO {HELD} (account_id, numbers) {query.sql}", query.params)
+    held = cursor.rowcount
     if plan:
         cursor.execute(plan[1])
-    yield
+    yield held
     cursor.execute(f"DROP TABLE {HELD}")
 
 
@@ -307,11 +312,15 @@ def evaluate_play(*, play: Play, day: dt.date, accounts: AccountFilter | None = 
     result = PlayResult(trigger=play.trigger)
     with transaction.atomic(), connection.cursor() as cursor:
         _prepare(cursor, play)
-        with _held_table(cursor, query):
-            result.refreshed = _refresh(cursor, params, accounts)
+        with _held_table(cursor, query) as held:
+            if held:
+                result.refreshed = _refresh(cursor, params, accounts)
             result.resolved_ids = _clear(cursor, params, accounts)
-            _keep_openable(cursor, params, accounts)
-            result.opened_ids = _open(cursor, params, play, accounts)
+            # Every held account refreshed (one row each in HELD, one open CTA each at most):
+            # none is left to open, and pruning would only empty HELD.
+            if held > result.refreshed:
+                _keep_openable(cursor, params, accounts)
+                result.opened_ids = _open(cursor, params, play, accounts)
         # In the same transaction, so an event exists exactly when its change does.
         outbox.ctas_closed_by_evaluation(result.resolved_ids)
         outbox.ctas_opened(result.opened_ids)
