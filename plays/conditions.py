@@ -41,6 +41,10 @@ class HeldQuery:
 
     sql: str
     params: dict
+    # It joins the status rows of the evaluated day, which the recompute has just written:
+    # the planner's statistics do not know that day yet (plays.evaluation plans it with hash
+    # joins). Every side of such a join is restricted to the accounts evaluated.
+    joins_new_day: bool = False
 
 
 @dataclass
@@ -134,6 +138,7 @@ def _status_pair(
         JOIN {_STATUS} p ON p.account_id = s.account_id AND p.day = %(before)s
         {join}
         WHERE s.day = %(day)s AND {accounts.sql("s.account_id")} AND ({condition})
+          AND {accounts.sql("p.account_id")}
     """  # noqa: S608 - table names from model meta, ids inlined through int()
     return HeldQuery(
         sql,
@@ -143,6 +148,7 @@ def _status_pair(
             "since": before.isoformat(),
             "min_drop": params.get("min_drop"),
         },
+        joins_new_day=True,
     )
 
 
@@ -291,10 +297,12 @@ def renewal_at_risk(*, day: dt.date, params: dict, accounts: AccountFilter) -> H
         FROM {_ACCOUNT} a
         JOIN {_STATUS} s ON s.account_id = a.id AND s.day = %(day)s
         WHERE a.renewal_date > %(day)s AND a.renewal_date <= %(last)s
-          AND s.color <> 'green' AND {accounts.sql("a.id")}
+          AND s.color <> 'green' AND {accounts.sql("a.id")} AND {accounts.sql("s.account_id")}
     """  # noqa: S608 - table names from model meta, ids inlined through int()
     return HeldQuery(
-        sql, {"day": _date(day), "last": _date(day + dt.timedelta(days=params["days"]))}
+        sql,
+        {"day": _date(day), "last": _date(day + dt.timedelta(days=params["days"]))},
+        joins_new_day=True,
     )
 
 

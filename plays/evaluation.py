@@ -17,6 +17,9 @@ the play, every step is one SQL statement and no row passes through Python:
    removed from the temporary table). The statement returns the ids of the
    CTAs it opened.
 
+Steps 2 and 4 are left out when there is nothing for them: no account held, or
+every account held refreshed.
+
 Steps 3 and 4 return ids so that whatever must happen with the CTAs opened or
 closed (an outbox row each, say) can be one more set-based statement in the
 same transaction. Idempotent: evaluating a day again opens nothing twice and
@@ -81,26 +84,55 @@ def _postgresql() -> bool:
 def _prepare(cursor, play: Play) -> None:
     """PostgreSQL: take the play's lock (transaction-scoped; SQLite serialises writers itself),
     and keep the statements off JIT (its compile time exceeds their run) with enough memory
-    for their hash tables."""
+    for their hash tables.
+
+    The statements join HELD (never analysed) with CTAs a day may just have written in
+    bulk: the planner counts a few rows on each side and would pick nested loops, which
+    over what are in fact 100,000s of rows on both sides (the clear's anti-join, a day
+    after a big open) run for minutes. Hash joins are right at any size, every side
+    being restricted to the accounts evaluated."""
     if not _postgresql():
         return
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAY_LOCK_NAMESPACE, play.pk])
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(
+        "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off"
+    )
+
+
+def _trigger_plan(query: HeldQuery) -> tuple[str, str] | None:
+    """PostgreSQL: the planner settings of a trigger's statement, and the statement restoring
+    those of the evaluation (`_prepare`).
+
+    A trigger joining the day's status rows keeps hash joins and reads them with bitmap
+    scans: the planner counts one row for a day its statistics do not know yet, and would
+    read them in an index's order rather than each page once. The others may use nested
+    loops (connector_silent probes the feed's key for its few candidates)."""
+    if not _postgresql():
+        return None
+    if query.joins_new_day:
+        return "SET LOCAL enable_indexscan = off", "SET LOCAL enable_indexscan = on"
+    return "SET LOCAL enable_nestloop = on", "SET LOCAL enable_nestloop = off"
 
 
 @contextmanager
 def _held_table(cursor, query: HeldQuery):
-    """The temporary table HELD, filled by `query`, dropped after. On an error the
-    transaction's rollback drops it (DDL is transactional on both databases)."""
+    """The temporary table HELD, filled by `query`, dropped after; yields how many rows it
+    holds. On an error the transaction's rollback drops it (DDL is transactional on both
+    databases)."""
     numbers = "jsonb" if _postgresql() else "text"
     cursor.execute(f"DROP TABLE IF EXISTS {HELD}")
     # No key: a condition yields one row per account, and the joins below hash it.
     cursor.execute(
         f"CREATE TEMPORARY TABLE {HELD} (account_id bigint NOT NULL, numbers {numbers} NOT NULL)"
     )
+    plan = _trigger_plan(query)
+    if plan:
+        cursor.execute(plan[0])
     cursor.execute(f"INSERT INTO {HELD} (account_id, numbers) {query.sql}", query.params)
-    yield
+    held = cursor.rowcount
+    if plan:
+        cursor.execute(plan[1])
+    yield held
     cursor.execute(f"DROP TABLE {HELD}")
 
 
@@ -213,7 +245,7 @@ def _owner_sql(role: str) -> tuple[str, str]:
     return joins, "lead.user_id"
 
 
-def _keep_openable(cursor, params: dict) -> None:
+def _keep_openable(cursor, params: dict, accounts: AccountFilter) -> None:
     """Remove from HELD the accounts with an open CTA of the play, or one that snoozes it:
     closed as done or dismissed within `snooze_days`, or resolved on or after the day."""
     closed_by_person = ", ".join(f"'{s.value}'" for s in CLOSED_BY_PERSON)
@@ -222,6 +254,7 @@ def _keep_openable(cursor, params: dict) -> None:
         DELETE FROM {HELD} WHERE EXISTS (
             SELECT 1 FROM {_q(CTA._meta.db_table)} c
             WHERE c.account_id = {HELD}.account_id AND c.play_id = %(play)s
+              AND {accounts.sql("c.account_id")}
               AND (c.status = %(open)s
                    OR (c.status IN ({closed_by_person}) AND c.closed_on > %(snoozed_after)s)
                    OR (c.status = %(resolved)s AND c.closed_on >= %(day)s)))
@@ -230,7 +263,7 @@ def _keep_openable(cursor, params: dict) -> None:
     )
 
 
-def _open(cursor, params: dict, play: Play) -> list[int]:
+def _open(cursor, params: dict, play: Play, accounts: AccountFilter) -> list[int]:
     """Open a CTA for each account left in HELD, owned by the play's owner rule; the new ids.
 
     The statement reads no CTA: one that inserts into the table it scans can, on a
@@ -251,6 +284,7 @@ def _open(cursor, params: dict, play: Play) -> list[int]:
         FROM {HELD} h
         JOIN {_q(Account._meta.db_table)} a ON a.id = h.account_id
         {joins}
+        WHERE {accounts.sql("a.id")}
         RETURNING id
         """,  # noqa: S608 - table names from model meta
         params,
@@ -278,11 +312,15 @@ def evaluate_play(*, play: Play, day: dt.date, accounts: AccountFilter | None = 
     result = PlayResult(trigger=play.trigger)
     with transaction.atomic(), connection.cursor() as cursor:
         _prepare(cursor, play)
-        with _held_table(cursor, query):
-            result.refreshed = _refresh(cursor, params, accounts)
+        with _held_table(cursor, query) as held:
+            if held:
+                result.refreshed = _refresh(cursor, params, accounts)
             result.resolved_ids = _clear(cursor, params, accounts)
-            _keep_openable(cursor, params)
-            result.opened_ids = _open(cursor, params, play)
+            # Every held account refreshed (one row each in HELD, one open CTA each at most):
+            # none is left to open, and pruning would only empty HELD.
+            if held > result.refreshed:
+                _keep_openable(cursor, params, accounts)
+                result.opened_ids = _open(cursor, params, play, accounts)
         # In the same transaction, so an event exists exactly when its change does.
         outbox.ctas_closed_by_evaluation(result.resolved_ids)
         outbox.ctas_opened(result.opened_ids)

@@ -278,6 +278,33 @@ def test_an_evaluation_takes_the_same_statements_for_3_accounts_or_30():
     assert CTA.objects.count() == 30
 
 
+def _steps_run(day) -> set[str]:
+    """Which of the refresh's count, the pruning and the open an evaluation ran."""
+    play = Play.objects.get(trigger="no_recent_visit")
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_play(play=play, day=day)
+    marks = {"count": "SELECT COUNT(*)", "prune": "DELETE FROM", "open": 'INSERT INTO "plays_cta"'}
+    return {step for step, mark in marks.items() if any(mark in q["sql"] for q in queries)}
+
+
+def test_an_evaluation_leaves_out_the_steps_with_nothing_to_do():
+    """No account held: no refresh, pruning or open; every account held refreshed: no pruning
+    or open. That nothing was left undone, the CTAs show."""
+    stays, leaves = big_account(), big_account()
+    play("no_recent_visit", clear_days=1)
+    assert _steps_run(DAY) == {"count", "prune", "open"}
+    factories.VisitFactory(account=leaves, visited_on=DAY)
+    assert _steps_run(DAY + days(1)) == {"count"}
+    assert CTA.objects.get(account=stays).last_held_on == DAY + days(1)
+    assert CTA.objects.get(account=leaves).status == "resolved"
+    factories.VisitFactory(account=stays, visited_on=DAY)
+    assert _steps_run(DAY + days(2)) == set()
+    assert not CTA.objects.filter(status="open").exists()
+    new = big_account()
+    assert _steps_run(DAY + days(3)) == {"count", "prune", "open"}
+    assert list(CTA.objects.filter(status="open").values_list("account", flat=True)) == [new.id]
+
+
 def test_the_same_day_again_writes_no_cta():
     """Nothing changed: the refresh only counts (one statement fewer than a day that writes)."""
     account = big_account()
@@ -304,6 +331,37 @@ def test_the_same_day_again_leaves_every_row_version_alone():
         cursor.execute(versions)
         assert cursor.fetchall() == before
     assert result.refreshed == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_the_statements_joining_held_accounts_with_ctas_hash_them():
+    """A nested loop over HELD (never analysed) and CTAs just written in bulk, both counted as
+    a few rows, runs for minutes at 100,000s: the day after a big open, the clear's anti-join
+    scanned HELD once per open CTA. Plain EXPLAIN: the plans, nothing run twice."""
+    accounts = [big_account() for _ in range(40)]
+    run("no_recent_visit")
+    for account in accounts[::2]:
+        factories.VisitFactory(account=account, visited_on=DAY)
+    big_account()  # one to open: the pruning and the open run
+    plans = {}
+
+    def explain(execute, sql, params, many, context):
+        words = sql.split()
+        if words[0] in ("SELECT", "UPDATE", "DELETE") or words[:3] == [
+            "INSERT",
+            "INTO",
+            '"plays_cta"',
+        ]:
+            context["cursor"].execute(f"EXPLAIN {sql}", params)
+            plans[" ".join(words[:9])] = "\n".join(row[0] for row in context["cursor"].fetchall())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        result, _ctas = run("no_recent_visit", day=DAY + days(1))
+    assert (result.refreshed, result.opened) == (20, 1)
+    joins = {s: plan for s, plan in plans.items() if "plays_held" in plan}
+    assert len(joins) == 5  # the refresh's count and update, the clear, the pruning, the open
+    assert [s for s, plan in joins.items() if "Nested Loop" in plan] == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")
