@@ -7,15 +7,17 @@ under the proposal, in total and per vertical, and every account whose DAG
 flag or deep-integration level would change (docs/metrics.md, `POST
 /api/v1/policy/what-if/`).
 
-Set-based: the engine's own status SELECT (`metrics.compute.status_select_sql`,
-the statement a recompute upserts) runs twice in ONE statement, once with the
-current policy's parameters and once with the proposal's, over the same
-AccountDayUsage rollup and connector feed; the two results are joined per
-account and aggregated in SQL. DAG thresholds and the window are applied to
-the rollup's minutes/apps_used inside that SELECT, so a proposed
+Set-based, one statement (`_what_if_sql`): the DAG flag and the deep-integration
+level of every account under both policies, from one read of the connector feed
+and one of the AccountDayUsage rollup over the longer of the two windows (each
+policy's window start is a condition inside the aggregates), joined per account
+and aggregated in SQL. Only what the answer compares is computed: not the health
+score, visits or requirements of the engine's status SELECT (metrics.status_sql),
+whose comparisons and floating-point dag_rate it repeats. DAG thresholds and the
+window are applied to the rollup's minutes/apps_used, so a proposed
 `dag_min_minutes`, `dag_min_apps` or `window_days` needs no new rollup.
 
-"Current" is recomputed with the same SELECT under the current policy rather
+"Current" is recomputed the same way under the current policy rather
 than read from the stored AccountDailyStatus rows: stored rows may have been
 computed by an older policy version (a policy change's recompute still queued)
 or before late feed rows arrived, and then "current vs proposed" would mix a
@@ -217,8 +219,8 @@ def _what_if_sql(scope: str) -> str:
       cand   - the accounts at level 2 or more under either policy: the only ones whose
                level depends on DAG days and analytics days (level 3 needs level 2);
       win    - DAG days and analytics days of the candidates' windows, for each policy;
-      today  - the day's rollup row: the DAG flag;
-      pair   - one row per account in scope: both DAG flags and levels.
+      pair   - one row per account in scope (its rollup row of the day, `t`, gives the DAG
+               flags): both DAG flags and levels.
     The result: part 0 = per-vertical counts under each policy; part 1 = the changed accounts.
     """
     rollup = AccountDayUsage._meta.db_table
