@@ -1,10 +1,10 @@
-"""The SQL of an account's daily status, shared by the engine (metrics.compute) and the what-if.
+"""The SQL of an account's daily status, written by the engine (metrics.compute).
 
 `status_select_sql` is the SELECT of every account's status on one day, with
 `status_params` its parameters under a policy: the engine upserts it into
-AccountDailyStatus, the what-if (metrics.whatif) runs it under a proposed
-policy and writes nothing. The few expressions SQLite and PostgreSQL spell
-differently are in `Dialect`.
+AccountDailyStatus. The what-if (metrics.whatif) has its own, smaller statement
+(only the DAG flag and the level) and shares the helpers below. The few
+expressions SQLite and PostgreSQL spell differently are in `Dialect`.
 """
 
 from __future__ import annotations
@@ -132,8 +132,7 @@ def status_select_sql(
     `_carried_window_join`), and only the accounts that have one under this policy
     get a row; the caller decides which accounts that is right for (metrics.window).
 
-    From the rollup, connector feed, visits and requirements; nothing is written,
-    so the policy what-if (metrics.whatif) runs it under a proposed policy too.
+    From the rollup, connector feed, visits and requirements; nothing is written.
 
     Reads like docs/metrics.md and metrics/rules.py, innermost first:
       base   - the day's minutes/apps; over the window: DAG days, analytics days,
