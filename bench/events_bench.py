@@ -3,7 +3,7 @@
 1. `POST /api/v1/visits/` in-process (Django's test client, a write token), with
    no subscription and with 5 active subscriptions, in alternating blocks so both
    see the same machine. With subscriptions the request also writes the outbox
-   row and sends `events.deliver_event` after commit: to a Redis queue nobody
+   row and sends `events.deliver_events` after commit: to a Redis queue nobody
    consumes when `--broker` is given (as in production, where a worker takes it),
    else the task would run in-process and the figure would include the POSTs.
 2. Deliveries per second: `--deliveries` events of `--delivery-accounts` accounts
