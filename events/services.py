@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -477,6 +477,47 @@ def deliver_events(event_ids: Sequence[int]) -> int:
     return sum(
         deliver_due(account_external_id=account, fan_out_first=False) for account in accounts
     )
+
+
+# Events looked at per transaction by prune_events.
+PRUNE_BATCH = 1000
+
+
+def prune_events(*, now: dt.datetime | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Delete the events done for EVENTS_RETENTION_DAYS, with their deliveries and attempts.
+
+    Done: fanned out, happened before the cutoff, and no delivery pending or
+    created after it (a receiver's log stays visible that long). Walks the outbox
+    by id up to the newest id at the start, `batch` events per transaction, so it
+    never holds a long transaction or many locks. Events deleted.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    kept = Delivery.objects.filter(event_id=OuterRef("pk")).filter(
+        Q(status=DeliveryStatus.PENDING) | Q(created_at__gte=cutoff)
+    )
+    newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    after, deleted = 0, 0
+    while after < newest:
+        with transaction.atomic():
+            ids = list(
+                Event.objects.filter(id__gt=after, id__lte=newest)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            after = ids[-1]
+            done = list(
+                Event.objects.filter(id__in=ids, fanned_out=True, occurred_at__lt=cutoff)
+                .filter(~Exists(kept))
+                .values_list("id", flat=True)
+            )
+            if done:
+                DeliveryAttempt.objects.filter(delivery__event_id__in=done).delete()
+                Delivery.objects.filter(event_id__in=done).delete()
+                Event.objects.filter(id__in=done).delete()
+                deleted += len(done)
+    return deleted
 
 
 def send_again(*, deliveries: Iterable[Delivery]) -> int:

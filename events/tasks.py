@@ -38,3 +38,9 @@ def deliver_event(event_id: int) -> int:
 def deliver_due() -> int:
     """Every minute (django-celery-beat) and after set-based emits: everything due now."""
     return services.deliver_due()
+
+
+@shared_task(name="events.prune", **_RETRY)
+def prune() -> int:
+    """Daily (django-celery-beat): events done for EVENTS_RETENTION_DAYS, and their log, go."""
+    return services.prune_events()
