@@ -17,6 +17,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
+from events import dispatch
 
 BROKER_URL = os.environ.get("FRONTLINE_TEST_BROKER_URL", "")
 
@@ -56,6 +57,8 @@ def running_worker(queue_prefix: str) -> Iterator[None]:
         with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             yield
     finally:
+        # Tasks this process still has to send go to this test's queue, not the next test's.
+        dispatch.flush()
         app.conf.update(saved)
         _forget_connections()
 
