@@ -63,6 +63,29 @@ def running_worker(queue_prefix: str) -> Iterator[None]:
         _forget_connections()
 
 
+@contextmanager
+def queue_without_worker(queue_prefix: str) -> Iterator[str]:
+    """Point the app at Redis (not eager) with a fresh queue nobody consumes; yields its name."""
+    import redis
+
+    saved = {key: app.conf[key] for key in _KEYS}
+    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
+    app.conf.update(
+        broker_url=BROKER_URL,
+        result_backend=BROKER_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    _forget_connections()
+    try:
+        yield queue
+    finally:
+        dispatch.flush()
+        app.conf.update(saved)
+        _forget_connections()
+        redis.Redis.from_url(BROKER_URL).delete(queue)
+
+
 def wait_for(predicate, seconds: float = 60.0) -> bool:
     """Poll `predicate` until it is true or `seconds` pass; the worker runs in another thread."""
     deadline = time.monotonic() + seconds
