@@ -6,10 +6,10 @@ LINGER_SECONDS of the first and sends one `events.deliver_events` task for all
 of it through Celery's producer pool (the broker connection is kept, not opened
 per request). A busy process thus sends one task per many requests, not one
 each: Celery's publish costs ~0.5 ms of CPU, which a thread still takes from
-the requests of its process. A broker that is down,
-or a process that dies before its thread sent, only delays the delivery to the
-next sweep (every minute): the outbox rows are committed. A process that exits
-normally (a management command) waits a few seconds for its queue to be sent.
+the requests of its process. A broker that is down, or a process that dies
+before its thread sent, only delays the delivery to the next sweep (every
+minute): the outbox rows are committed. A process that exits normally (a
+management command) waits a few seconds for its queue to be sent.
 
 Without a broker (the embedded default: eager tasks) the task runs right after
 the commit, in the request, as before. docs/events.md "Delivery".
@@ -122,5 +122,5 @@ def _publish(items: list[list[int] | None]) -> None:
         for start in range(0, len(ids), BATCH):
             tasks.deliver_events.delay(ids[start : start + BATCH])
     except Exception:
-        # The broker is down (or the task failed in-process): the sweep delivers these.
-        logger.warning("events: could not send the delivery task; the sweep will deliver it")
+        # The broker is down (or, eager, the task failed): the sweep delivers these events.
+        logger.warning("events: the delivery task was not sent or failed; the sweep will retry")
