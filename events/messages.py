@@ -116,7 +116,7 @@ def _title_and_details(event: Event, data: dict) -> tuple[str, list[str]]:
                 "account": account,
                 "status": cta.get("status", ""),
             }
-            details = [cta.get("reason", ""), cta.get("note", "")]
+            details = [cta.get("reason", ""), cta.get("resolution") or "", cta.get("note", "")]
         return title, [line for line in details if line]
     return f"{kind} · {account}", []
 

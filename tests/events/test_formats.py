@@ -144,6 +144,7 @@ def test_set_based_cta_events_say_the_reason_in_the_robots_language(receiver, co
     opened, closed = _cta_events_delivered(receiver, coo, csm, "dingtalk", "zh-hans")
     assert "最近 45 天内无拜访（从未拜访）" in opened["markdown"]["text"]
     assert "最近 45 天内无拜访（上次拜访 2026-09-01）" in closed["markdown"]["text"]
+    assert "自动解决" in closed["markdown"]["text"]  # the resolution, in words
 
 
 def test_a_cta_closed_by_a_person_is_sent_with_the_reason_in_the_robots_language(
