@@ -97,10 +97,11 @@ def _process_queue() -> queue.Queue:
 def _run(pending: queue.Queue) -> None:
     while True:
         items = [pending.get()]
-        until = time.monotonic() + LINGER_SECONDS
-        while (left := until - time.monotonic()) > 0:
+        # Sleeps rather than waiting on the queue: a commit's put then wakes nothing.
+        time.sleep(LINGER_SECONDS)
+        while True:
             try:
-                items.append(pending.get(timeout=left))
+                items.append(pending.get_nowait())
             except queue.Empty:
                 break
         try:
