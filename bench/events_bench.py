@@ -3,7 +3,8 @@
 1. `POST /api/v1/visits/` in-process (Django's test client, a write token), with
    no subscription and with 5 active subscriptions, in alternating blocks so both
    see the same machine. With subscriptions the request also writes the outbox
-   row and sends `events.deliver_event` after commit: to a Redis queue nobody
+   row and, after commit, hands its id to the process's dispatch thread, which
+   sends `events.deliver_events` (events/dispatch.py) to a Redis queue nobody
    consumes when `--broker` is given (as in production, where a worker takes it),
    else the task would run in-process and the figure would include the POSTs.
 2. Deliveries per second: `--deliveries` events of `--delivery-accounts` accounts
@@ -228,6 +229,10 @@ def main() -> None:
         server.shutdown()
         if options.broker:
             import redis
+
+            from events import dispatch
+
+            dispatch.flush()  # what the dispatch thread still holds, before the queue goes
 
             redis.Redis.from_url(options.broker).delete(queue)
     header = (

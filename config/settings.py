@@ -345,6 +345,9 @@ WEBHOOK_RETRY_SCHEDULE = [
 # Receivers on loopback/private addresses, and plain-http receivers: off unless set to 1.
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Events whose deliveries are all done (delivered or failed) for this many days are deleted with
+# their deliveries and attempts by the daily `events.prune` (docs/events.md "Retention").
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 
 # --- Logging: one line per event to stdout ---------------------------------------------
 LOGGING = {

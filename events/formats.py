@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from .messages import Message, message_for
+from .messages import Message, message_for, worded_data
 from .models import Event, Format, Subscription
 
 
@@ -32,8 +32,8 @@ class Request:
     body: bytes
 
 
-def payload(event: Event) -> dict:
-    """The JSON payload of DESIGN.md: id, type, occurred_at, account and data."""
+def payload(event: Event, language: str = "en") -> dict:
+    """The JSON payload of DESIGN.md: id, type, occurred_at, account and data (worded in `language`)."""
     occurred_at = event.occurred_at
     if isinstance(occurred_at, dt.datetime):
         occurred_at = occurred_at.isoformat()
@@ -46,7 +46,7 @@ def payload(event: Event) -> dict:
             "name": event.account_name,
             "vertical": event.vertical.code if event.vertical_id else event.vertical_code,
         },
-        "data": event.data,
+        "data": worded_data(event, language),
     }
 
 
@@ -160,7 +160,7 @@ def _slack(subscription: Subscription, message: Message) -> Request:
 
 def render(subscription: Subscription, event: Event, *, now: dt.datetime) -> Request:
     if subscription.format == Format.JSON:
-        body = _json_bytes(payload(event))
+        body = _json_bytes(payload(event, subscription.language))
         return Request(
             url=subscription.url,
             headers={

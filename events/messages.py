@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,28 @@ class Message:
     link_text: str
 
 
+# Functions of higher apps that put what an event's data holds as numbers into words (a CTA's
+# reason), called at send time in the subscription's language; registered from their
+# AppConfig.ready() (events imports no higher app: docs/architecture.md).
+WORDINGS: dict[str, Callable[[dict], dict]] = {}
+
+
+def register_wording(event_types: Iterable[str], wording: Callable[[dict], dict]) -> None:
+    """`wording(data)` answers the data of an event of these types with words added."""
+    for event_type in event_types:
+        WORDINGS[event_type] = wording
+
+
+def worded_data(event: Event, language: str) -> dict:
+    """The event's data as sent to a subscription in `language` (docs/events.md)."""
+    data = event.data or {}
+    wording = WORDINGS.get(event.type)
+    if wording is None:
+        return data
+    with translation.override(language):
+        return wording(data)
+
+
 def account_link(external_id: str) -> str:
     return f"{settings.FRONTLINE_BASE_URL.rstrip('/')}/accounts/{external_id}/"
 
@@ -33,8 +56,7 @@ def _color(value) -> str:
     return names.get(value, str(value))
 
 
-def _title_and_details(event: Event) -> tuple[str, list[str]]:
-    data = event.data or {}
+def _title_and_details(event: Event, data: dict) -> tuple[str, list[str]]:
     account = event.account_name or event.account_external_id
     kind = event.type
     if kind == EventType.VISIT_LOGGED:
@@ -94,14 +116,15 @@ def _title_and_details(event: Event) -> tuple[str, list[str]]:
                 "account": account,
                 "status": cta.get("status", ""),
             }
-            details = [cta.get("reason", ""), cta.get("note", "")]
+            details = [cta.get("reason", ""), cta.get("resolution") or "", cta.get("note", "")]
         return title, [line for line in details if line]
     return f"{kind} · {account}", []
 
 
 def message_for(event: Event, language: str) -> Message:
+    data = worded_data(event, language)
     with translation.override(language):
-        title, details = _title_and_details(event)
+        title, details = _title_and_details(event, data)
         return Message(
             title=str(title),
             details=[str(line) for line in details],

@@ -2,10 +2,11 @@
 
 At least once, in order per (subscription, account), nothing lost:
 
-- `record_event` (one) and `record_events_sql` (a set, one INSERT … SELECT) write
-  outbox rows in the emitter's transaction and send `events.deliver_event` /
-  `events.deliver_due` after commit; a broker that is down only delays them,
-  since the beat sweep (`deliver_due`, every minute) finds every row;
+- `record_events` (given rows) and `record_events_sql` (a set, from a SELECT) write
+  outbox rows in the emitter's transaction with one INSERT … SELECT each, and
+  after commit `events.dispatch` sends `events.deliver_events` /
+  `events.deliver_due`; a broker that is down only delays them, since the beat
+  sweep (`deliver_due`, every minute) finds every row;
 - `fan_out` turns events into one Delivery per subscription that receives them;
 - `deliver_one` POSTs one delivery while holding its row lock (a second worker
   skips it), and only when no earlier delivery of the same subscription and
@@ -17,20 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from verticals.selectors import sees_all_verticals
 
-from . import formats, http_post
+from . import dispatch, formats, http_post
 from .models import (
     Delivery,
     DeliveryAttempt,
@@ -74,6 +76,92 @@ class AccountRef:
 # --- recording --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to record: its type, its account, its `data` and when it happened (now if None)."""
+
+    type: str
+    account: AccountRef
+    data: dict
+    occurred_at: dt.datetime | None = None
+
+
+# The columns record_events writes from each NewEvent, in this order.
+_NEW_EVENT_COLUMNS = (
+    "uuid",
+    "type",
+    "occurred_at",
+    "account_external_id",
+    "account_name",
+    "vertical_id",
+    "vertical_code",
+    "data",
+)
+
+
+def _listened_sql(type_column: str) -> str:
+    """SQL true when an active subscription receives the type in `type_column` (or `*`)."""
+    table = Subscription._meta.db_table
+    # Table name from model meta; type_column is our own SQL.
+    if connection.vendor == "postgresql":
+        return (
+            f"EXISTS (SELECT 1 FROM {table} s WHERE s.active AND "  # noqa: S608
+            f"(s.events @> '[\"*\"]'::jsonb OR s.events @> jsonb_build_array({type_column})))"
+        )
+    return (
+        f"EXISTS (SELECT 1 FROM {table} s, json_each(s.events) e "  # noqa: S608
+        f"WHERE s.active AND e.value IN ('*', {type_column}))"
+    )
+
+
+def record_events(events: Sequence[NewEvent]) -> list[int]:
+    """Write the outbox rows of `events` that an active subscription receives; their ids.
+
+    One statement in the caller's transaction, whatever the number of events: an
+    INSERT … SELECT from the given rows that keeps only the types some active
+    subscription receives (docs/events.md: nothing is written for nobody), so the
+    subscription check costs no query of its own. After commit, one delivery task
+    for all of them (events.dispatch).
+    """
+    if not events:
+        return []
+    fields = [Event._meta.get_field(name) for name in _NEW_EVENT_COLUMNS]
+    now = timezone.now()
+    params: list = []
+    for n, event in enumerate(events):
+        values = (
+            uuid.uuid4(),
+            event.type,
+            event.occurred_at or now,
+            event.account.external_id,
+            event.account.name,
+            event.account.vertical_id,
+            event.account.vertical_code,
+            event.data,
+        )
+        params.append(n)
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    if connection.vendor == "postgresql":
+        casts = ("::uuid", "", "::timestamptz", "", "", "::bigint", "", "::jsonb")
+    else:
+        casts = ("",) * len(_NEW_EVENT_COLUMNS)
+    row = "(" + ", ".join(["%s"] * (len(_NEW_EVENT_COLUMNS) + 1)) + ")"
+    names = ", ".join(_NEW_EVENT_COLUMNS)
+    select = ", ".join(f"v.{c}{cast}" for c, cast in zip(_NEW_EVENT_COLUMNS, casts, strict=True))
+    sql = f"""
+        WITH v (n, {names}) AS (VALUES {", ".join([row] * len(events))})
+        INSERT INTO {Event._meta.db_table} (fanned_out, {names})
+        SELECT %s, {select} FROM v WHERE {_listened_sql("v.type")} ORDER BY v.n
+        RETURNING id
+    """  # noqa: S608 - table and column names from model meta
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, False])
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        dispatch.after_commit(ids)
+    return ids
+
+
 def record_event(
     *,
     event_type: str,
@@ -81,8 +169,8 @@ def record_event(
     data: dict | Callable[[], dict],
     occurred_at: dt.datetime | None = None,
     dedup_key: str | None = None,
-) -> Event | None:
-    """Write one outbox row in the caller's transaction; delivered after commit.
+) -> int | None:
+    """Write one outbox row in the caller's transaction (record_events); its id, or None.
 
     With `dedup_key`, nothing is written when an event with that key exists.
     `data` may be a function, called only when the event is written.
@@ -90,6 +178,9 @@ def record_event(
     Nothing is written when no active subscription receives `event_type`
     (docs/events.md: events are not kept for subscriptions created later).
     """
+    if dedup_key is None and not callable(data):
+        ids = record_events([NewEvent(event_type, account, data, occurred_at)])
+        return ids[0] if ids else None
     if not anyone_listens(event_type):
         return None
     if dedup_key is not None and Event.objects.filter(dedup_key=dedup_key).exists():
@@ -104,8 +195,8 @@ def record_event(
         vertical_code=account.vertical_code,
         data=data() if callable(data) else data,
     )
-    transaction.on_commit(lambda: _send_task("deliver_event", event.pk), robust=True)
-    return event
+    dispatch.after_commit([event.pk])
+    return event.pk
 
 
 # Columns the SELECT given to record_events_sql must return, in this order.
@@ -144,18 +235,8 @@ def record_events_sql(*, event_type: str, select_sql: str, params) -> int:
         cursor.execute(sql, [event_type, False, *params])
         written = max(cursor.rowcount, 0)
     if written:
-        transaction.on_commit(lambda: _send_task("deliver_due"), robust=True)
+        dispatch.after_commit(dispatch.DUE)
     return written
-
-
-def _send_task(name: str, *args) -> None:
-    """Send a task after commit; a broker that is down is logged, the beat sweep catches up."""
-    from . import tasks
-
-    try:
-        getattr(tasks, name).delay(*args)
-    except Exception:
-        logger.warning("events: could not send %s%r; the sweep will deliver it", name, args)
 
 
 # --- fan-out ----------------------------------------------------------------------------
@@ -306,6 +387,7 @@ def _count_failure(subscription: Subscription) -> None:
         % {"n": Subscription.MAX_CONSECUTIVE_FAILURES},
     )
     if switched_off:
+        # Told once the switch-off is committed (Django's email backend), never for a rollback.
         transaction.on_commit(lambda: _tell_creator(subscription.pk), robust=True)
 
 
@@ -383,15 +465,59 @@ def deliver_due(
     return attempted
 
 
-def deliver_event(event_id: int) -> int:
-    """After commit: fan out one event and send what is due for its account; attempts made."""
-    fan_out(event_ids=[event_id])
-    account = (
-        Event.objects.filter(pk=event_id).values_list("account_external_id", flat=True).first()
+def deliver_events(event_ids: Sequence[int]) -> int:
+    """After commit: fan out these events and send what is due for their accounts; attempts made."""
+    fan_out(event_ids=event_ids)
+    accounts = (
+        Event.objects.filter(pk__in=list(event_ids))
+        .order_by("account_external_id")
+        .values_list("account_external_id", flat=True)
+        .distinct()
     )
-    if account is None:
-        return 0
-    return deliver_due(account_external_id=account, fan_out_first=False)
+    return sum(
+        deliver_due(account_external_id=account, fan_out_first=False) for account in accounts
+    )
+
+
+# Events looked at per transaction by prune_events.
+PRUNE_BATCH = 1000
+
+
+def prune_events(*, now: dt.datetime | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Delete the events done for EVENTS_RETENTION_DAYS, with their deliveries and attempts.
+
+    Done: fanned out, happened before the cutoff, and no delivery pending or
+    created after it (a receiver's log stays visible that long). Walks the outbox
+    by id up to the newest id at the start, `batch` events per transaction, so it
+    never holds a long transaction or many locks. Events deleted.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    kept = Delivery.objects.filter(event_id=OuterRef("pk")).filter(
+        Q(status=DeliveryStatus.PENDING) | Q(created_at__gte=cutoff)
+    )
+    newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    after, deleted = 0, 0
+    while after < newest:
+        with transaction.atomic():
+            ids = list(
+                Event.objects.filter(id__gt=after, id__lte=newest)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            after = ids[-1]
+            done = list(
+                Event.objects.filter(id__in=ids, fanned_out=True, occurred_at__lt=cutoff)
+                .filter(~Exists(kept))
+                .values_list("id", flat=True)
+            )
+            if done:
+                DeliveryAttempt.objects.filter(delivery__event_id__in=done).delete()
+                Delivery.objects.filter(event_id__in=done).delete()
+                Event.objects.filter(id__in=done).delete()
+                deleted += len(done)
+    return deleted
 
 
 def send_again(*, deliveries: Iterable[Delivery]) -> int:
@@ -401,7 +527,7 @@ def send_again(*, deliveries: Iterable[Delivery]) -> int:
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
     )
     if queued:
-        transaction.on_commit(lambda: _send_task("deliver_due"), robust=True)
+        dispatch.after_commit(dispatch.DUE)
     return queued
 
 

@@ -22,13 +22,25 @@ _RETRY = {
 }
 
 
+@shared_task(name="events.deliver_events", **_RETRY)
+def deliver_events(event_ids: list[int]) -> int:
+    """After a commit that wrote events: their deliveries (and their accounts' due ones)."""
+    return services.deliver_events(event_ids)
+
+
 @shared_task(name="events.deliver_event", **_RETRY)
 def deliver_event(event_id: int) -> int:
-    """After the event's transaction commits: its deliveries (and its account's due ones)."""
-    return services.deliver_event(event_id)
+    """One event (tasks queued by an earlier version; new commits send deliver_events)."""
+    return services.deliver_events([event_id])
 
 
 @shared_task(name="events.deliver_due", **_RETRY)
 def deliver_due() -> int:
     """Every minute (django-celery-beat) and after set-based emits: everything due now."""
     return services.deliver_due()
+
+
+@shared_task(name="events.prune", **_RETRY)
+def prune() -> int:
+    """Daily (django-celery-beat): events done for EVENTS_RETENTION_DAYS, and their log, go."""
+    return services.prune_events()

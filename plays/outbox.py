@@ -2,9 +2,10 @@
 
 `cta.closed` when a person closes one (with the CTA as the API shows it);
 `cta.opened` and `cta.closed` (resolved) from an evaluation, set-based: one
-INSERT … SELECT per play and day, whatever the number of CTAs. The set-based
-payload carries the CTA's fields and its reason as numbers (`reason_numbers`)
-and the play's name; the reason in words is the API's (`GET /api/v1/ctas/{id}/`).
+INSERT … SELECT per play and day, whatever the number of CTAs. Every payload
+carries the reason as numbers (`reason_numbers`); `cta_in_words` puts it (and a
+resolution) in words when the event is sent, in the subscription's language
+(registered with events.messages in PlaysConfig.ready: events imports no plays).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from events.services import AccountRef, record_event, record_events_sql
 from metrics.status_sql import params_datetime
 from verticals.models import Vertical
 
+from . import reasons
 from .api.serializers import CTASerializer
 from .models import CTA, Play
 
@@ -30,9 +32,28 @@ def cta_closed(cta: CTA) -> None:
     record_event(
         event_type=EventType.CTA_CLOSED,
         account=AccountRef.of(cta.account),
-        data={"cta": dict(CTASerializer(cta).data)},
+        data={"cta": {**CTASerializer(cta).data, "reason_numbers": cta.reason_numbers}},
         occurred_at=cta.closed_at,
     )
+
+
+def cta_in_words(data: dict) -> dict:
+    """A CTA event's data with `reason` (and, resolved, `resolution`) in the active language.
+
+    Rendered from the numbers the payload holds (plays.reasons), as the CTA API
+    renders them; called by events when it sends the event (events.messages).
+    """
+    cta = data.get("cta")
+    if not isinstance(cta, dict) or "reason_numbers" not in cta:
+        return data
+    worded = {**cta, "reason": reasons.render(cta.get("play"), cta["reason_numbers"])}
+    if cta.get("status") == "resolved" and cta.get("last_held_on"):
+        worded["resolution"] = reasons.render_resolution(
+            closed_on=cta.get("closed_on"),
+            last_held_on=cta["last_held_on"],
+            clear_days=cta.get("clear_streak"),
+        )
+    return {**data, "cta": worded}
 
 
 def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list]:
@@ -51,7 +72,7 @@ def _ctas_select(condition: str) -> str:
         "'play_name', p.name, 'status', c.status, 'reason_numbers', {json}(c.reason_numbers), "
         "'opened_on', c.opened_on, 'due_on', c.due_on, 'owner', u.username, "
         "'steps', {json}(c.steps), 'closed_at', c.closed_at, 'closed_on', c.closed_on, "
-        "'note', c.note"
+        "'note', c.note, 'last_held_on', c.last_held_on, 'clear_streak', c.clear_streak"
     )
     if connection.vendor == "postgresql":
         data = f"json_build_object('cta', json_build_object({fields.format(json='')}))::text"

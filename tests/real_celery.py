@@ -17,6 +17,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
+from events import dispatch
 
 BROKER_URL = os.environ.get("FRONTLINE_TEST_BROKER_URL", "")
 
@@ -56,8 +57,33 @@ def running_worker(queue_prefix: str) -> Iterator[None]:
         with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             yield
     finally:
+        # Tasks this process still has to send go to this test's queue, not the next test's.
+        dispatch.flush()
         app.conf.update(saved)
         _forget_connections()
+
+
+@contextmanager
+def queue_without_worker(queue_prefix: str) -> Iterator[str]:
+    """Point the app at Redis (not eager) with a fresh queue nobody consumes; yields its name."""
+    import redis
+
+    saved = {key: app.conf[key] for key in _KEYS}
+    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
+    app.conf.update(
+        broker_url=BROKER_URL,
+        result_backend=BROKER_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    _forget_connections()
+    try:
+        yield queue
+    finally:
+        dispatch.flush()
+        app.conf.update(saved)
+        _forget_connections()
+        redis.Redis.from_url(BROKER_URL).delete(queue)
 
 
 def wait_for(predicate, seconds: float = 60.0) -> bool:

@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from events.models import EventType
 from events.selectors import anyone_listens
-from events.services import AccountRef, record_event
+from events.services import AccountRef, NewEvent, record_event, record_events
 
-from .api.serializers import VisitSerializer
 from .models import Requirement, Visit, overdue_requirement_q
 from .selectors import requirement_sla_hours
 
@@ -45,24 +45,49 @@ def requirement_json(requirement: Requirement) -> dict:
     }
 
 
-def visit_logged(visit: Visit) -> None:
-    record_event(
-        event_type=EventType.VISIT_LOGGED,
-        account=AccountRef.of(visit.account),
-        # Serialized only when someone listens.
-        data=lambda: {"visit": dict(VisitSerializer(visit).data)},
-        occurred_at=visit.created_at,
+def visit_json(visit: Visit) -> dict:
+    """The visit as `GET /api/v1/visits/` shows it (visits.api.serializers.VisitSerializer).
+
+    Built by hand, not by the serializer: it is on the path of every visit logged
+    (docs/events.md "Costs"); a test holds it equal to the serializer's output.
+    """
+    return {
+        "id": visit.pk,
+        "account": visit.account.external_id,
+        "account_name": visit.account.name,
+        "visited_on": visit.visited_on.isoformat(),
+        "visit_type": visit.visit_type,
+        "purpose": visit.purpose,
+        "summary": visit.summary,
+        "sentiment": visit.sentiment,
+        "author": visit.author.username,
+        "staff_attendees": [person.username for person in visit.staff_attendees.all()],
+        "created_at": DateTimeField().to_representation(visit.created_at),
+    }
+
+
+def _raised(requirement: Requirement) -> NewEvent:
+    return NewEvent(
+        EventType.REQUIREMENT_RAISED,
+        AccountRef.of(requirement.account),
+        {"requirement": requirement_json(requirement)},
+        requirement.raised_at,
     )
 
 
+def visit_logged(visit: Visit, requirements: Iterable[Requirement] = ()) -> None:
+    """`visit.logged`, then `requirement.raised` for each of `requirements`: one statement."""
+    logged = NewEvent(
+        EventType.VISIT_LOGGED,
+        AccountRef.of(visit.account),
+        {"visit": visit_json(visit)},
+        visit.created_at,
+    )
+    record_events([logged, *(_raised(r) for r in requirements)])
+
+
 def requirements_raised(requirements: Iterable[Requirement]) -> None:
-    for requirement in requirements:
-        record_event(
-            event_type=EventType.REQUIREMENT_RAISED,
-            account=AccountRef.of(requirement.account),
-            data={"requirement": requirement_json(requirement)},
-            occurred_at=requirement.raised_at,
-        )
+    record_events([_raised(r) for r in requirements])
 
 
 def record_overdue_requirements(now: dt.datetime | None = None) -> int:

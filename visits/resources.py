@@ -5,7 +5,11 @@ systems. Rows are checked by `visits.services.parse_visit_row` /
 `parse_requirement_row`, against the accounts and people the importing user
 may see; any rejected row loads nothing. Re-importing a file updates the rows
 it created instead of duplicating them: a visit is identified by (account,
-date, author, type), a requirement by (account, title, raised at).
+date, author, type), a requirement by (account, title, raised at). Each visit
+and requirement a file creates is announced as the add form and the API
+announce theirs (`visit.logged`, `requirement.raised`: visits.outbox), in the
+import's transaction; the dry run before the confirmation is rolled back with
+its events.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from accounts.selectors import accounts_visible_to
 from core.csv_import import RowRejected
 from verticals.selectors import is_coo, people_visible_to
 
+from . import outbox
 from .models import Requirement, Visit
 from .services import (
     REQUIREMENT_COLUMNS,
@@ -84,6 +89,11 @@ class VisitResource(_AccountsAndPeople):
             visit_type=values["visit_type"],
         ).first()
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        if is_create and instance.pk is not None:
+            outbox.visit_logged(instance)
+
     def dehydrate_visited_on(self, visit):
         return visit.visited_on.isoformat()
 
@@ -120,6 +130,11 @@ class RequirementResource(_AccountsAndPeople):
         return Requirement.objects.filter(
             account=values["account"], title=values["title"], raised_at=values["raised_at"]
         ).first()
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        if is_create and instance.pk is not None:
+            outbox.requirements_raised([instance])
 
     def dehydrate_owner(self, requirement):
         return requirement.owner.username if requirement.owner_id else ""

@@ -112,8 +112,7 @@ def log_visit(
         item = ActionItem(account=account, visit=visit, **values)
         item.full_clean()
         item.save()
-    outbox.visit_logged(visit)
-    outbox.requirements_raised(raised)
+    outbox.visit_logged(visit, raised)
     return visit
 
 

@@ -152,8 +152,11 @@ def test_fifty_failures_switch_the_subscription_off_and_tell_its_creator(
     subscription = subscribe(receiver.url, creator=coo, consecutive_failures=49)
     receiver.default_status = 500
     log_visit(account=factories.AccountFactory(), author=csm)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as after_commit:
         services.deliver_due()
+    assert mailoutbox == []  # nothing is told before the switch-off commits
+    for callback in after_commit:
+        callback()
     subscription.refresh_from_db()
     assert not subscription.active
     assert subscription.disabled_reason

@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from core.days import last_complete_day
@@ -17,7 +22,11 @@ from plays.evaluation import evaluate_play
 from plays.models import Play
 from plays.services import close_cta
 from tests import factories
+from visits.api.serializers import VisitSerializer
+from visits.models import Visit
+from visits.resources import RequirementResource, VisitResource
 from visits.selectors import requirement_sla_hours
+from visits.services import log_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +147,77 @@ def test_an_evaluation_records_the_ctas_it_opens(listening, csm):
     # Evaluated again: nothing new is opened, nothing new is recorded.
     evaluate_play(play=Play.objects.get(trigger="no_recent_visit"), day=day)
     assert Event.objects.filter(type="cta.opened").count() == 1
+
+
+def _admin_import(client, model: str, text: str) -> None:
+    """Upload `text` as CSV in the admin's import of `model` (a dry run), then confirm it."""
+    url = reverse(f"admin:visits_{model}_import")
+    form = client.get(url).context["form"]
+    csv_index = next(value for value, label in form.fields["format"].choices if label == "csv")
+    upload = SimpleUploadedFile(f"{model}.csv", text.encode())
+    before = Event.objects.count()
+    response = client.post(url, {"format": csv_index, "import_file": upload})
+    confirm = response.context["confirm_form"]
+    assert Event.objects.count() == before  # the dry run rolled its events back with its rows
+    response = client.post(
+        reverse(f"admin:visits_{model}_process_import"),
+        {name: confirm[name].value() for name in confirm.fields},
+    )
+    assert response.status_code == 302
+
+
+def test_visits_and_requirements_imported_in_the_admin_are_announced(listening, client, csm):
+    account = factories.AccountFactory(external_id="ent-imp", owner_csm=csm)
+    client.force_login(csm)
+    visits = (
+        "account,visited_on,visit_type,author,purpose,summary,sentiment\n"
+        "ent-imp,2026-11-02,business_review,csm_m,QBR,Notes,positive\n"
+    )
+    _admin_import(client, "visit", visits)
+    (event,) = Event.objects.all()
+    visit = Visit.objects.get(account=account)
+    assert event.type == "visit.logged" and event.account_external_id == "ent-imp"
+    assert event.data["visit"] == dict(VisitSerializer(visit).data)
+
+    requirements = (
+        "account,title,description,category,priority,status,owner,raised_at,"
+        "first_response_at,resolved_at\nent-imp,Connect U8,,integration,high,open,csm_m,"
+        "2026-11-02 10:00,,\n"
+    )
+    _admin_import(client, "requirement", requirements)
+    raised = Event.objects.get(type="requirement.raised")
+    assert raised.data["requirement"]["title"] == "Connect U8"
+    # A file imported again updates its rows: nothing new is announced.
+    VisitResource().import_data(tablib.Dataset().load(visits, format="csv"), user=csm)
+    RequirementResource().import_data(tablib.Dataset().load(requirements, format="csv"), user=csm)
+    assert Event.objects.count() == 2
+
+
+def test_a_logged_visit_event_is_the_visit_as_the_api_shows_it(listening, csm):
+    colleague = factories.person("sa", "manufacturing", username="sa_m")
+    requirement = {"title": "SSO with AD", "priority": "high"}
+    visit = log_visit(
+        account=factories.AccountFactory(external_id="ent-v"),
+        author=csm,
+        purpose="MES pilot",
+        staff_attendees=[colleague],
+        requirements=[requirement],
+    )
+    logged, raised = Event.objects.order_by("id")
+    assert (logged.type, raised.type) == ("visit.logged", "requirement.raised")
+    assert logged.data["visit"] == dict(VisitSerializer(Visit.objects.get(pk=visit.pk)).data)
+    assert logged.data["visit"]["staff_attendees"] == ["sa_m"]
+    assert raised.data["requirement"]["visit"] == visit.pk
+
+
+def test_a_visit_with_requirements_writes_its_events_in_one_statement(listening, csm):
+    account = factories.AccountFactory()
+    with CaptureQueriesContext(connection) as queries:
+        log_visit(
+            account=account,
+            author=csm,
+            requirements=[{"title": "A"}, {"title": "B"}, {"title": "C"}],
+        )
+    event_statements = [q for q in queries if "events_" in q["sql"]]
+    assert len(event_statements) == 1
+    assert Event.objects.count() == 4

@@ -10,9 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core.days import last_complete_day
 from events import services
 from events.formats import dingtalk_sign, feishu_sign, json_signature
 from events.models import Delivery, Subscription
+from plays import outbox as plays_outbox
+from plays.services import close_cta
 from tests import factories
 from visits.services import log_visit
 
@@ -99,3 +102,63 @@ def test_slack_message(receiver, coo, csm):
     assert body["blocks"][0]["type"] == "section"
     assert "/accounts/ent-42/|" in body["blocks"][-1]["text"]["text"]
     assert "X-Frontline-Signature" not in request.headers
+
+
+def _cta_events_delivered(receiver, coo, csm, fmt, language):
+    """An evaluation's set-based cta.opened and cta.closed (resolved), sent to one subscription."""
+    Subscription.objects.create(
+        url=receiver.url,
+        events=["cta.opened", "cta.closed"],
+        format=fmt,
+        language=language,
+        created_by=coo,
+        secret=SECRET,
+    )
+    day = last_complete_day()
+    opened = factories.cta(factories.AccountFactory(name="Sany Heavy"), owner=csm, opened_on=day)
+    resolved = factories.cta(
+        factories.AccountFactory(name="XCMG"),
+        owner=csm,
+        opened_on=day,
+        status="resolved",
+        closed_on=day,
+        numbers={"days": 45, "last_visit": "2026-09-01"},
+    )
+    assert plays_outbox.ctas_opened([opened.pk]) == 1
+    assert plays_outbox.ctas_closed_by_evaluation([resolved.pk]) == 1
+    assert services.deliver_due() == 2
+    return [json.loads(r.body) for r in receiver.received]
+
+
+def test_set_based_cta_events_carry_the_reason_in_words_in_json(receiver, coo, csm):
+    opened, closed = _cta_events_delivered(receiver, coo, csm, "json", "en")
+    assert opened["data"]["cta"]["reason"] == "no visit in the last 45 days (never visited)"
+    assert opened["data"]["cta"]["reason_numbers"] == {"days": 45, "last_visit": None}
+    assert closed["data"]["cta"]["reason"] == (
+        "no visit in the last 45 days (last visit 2026-09-01)"
+    )
+    assert closed["data"]["cta"]["resolution"].startswith("resolved on ")
+
+
+def test_set_based_cta_events_say_the_reason_in_the_robots_language(receiver, coo, csm):
+    opened, closed = _cta_events_delivered(receiver, coo, csm, "dingtalk", "zh-hans")
+    assert "最近 45 天内无拜访（从未拜访）" in opened["markdown"]["text"]
+    assert "最近 45 天内无拜访（上次拜访 2026-09-01）" in closed["markdown"]["text"]
+    assert "自动解决" in closed["markdown"]["text"]  # the resolution, in words
+
+
+def test_a_cta_closed_by_a_person_is_sent_with_the_reason_in_the_robots_language(
+    receiver, coo, csm
+):
+    Subscription.objects.create(
+        url=receiver.url,
+        events=["cta.closed"],
+        format="slack",
+        language="zh-hans",
+        created_by=coo,
+    )
+    cta = factories.cta(factories.AccountFactory(), owner=csm, opened_on=last_complete_day())
+    close_cta(cta=cta, status="dismissed", user=csm, note="Visited last week")  # in English
+    assert services.deliver_due() == 1
+    (request,) = receiver.received
+    assert "最近 45 天内无拜访（从未拜访）" in json.loads(request.body)["blocks"][1]["text"]["text"]
