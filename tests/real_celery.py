@@ -42,28 +42,6 @@ def _forget_connections() -> None:
 
 
 @contextmanager
-def running_worker(queue_prefix: str) -> Iterator[None]:
-    """Point the app at Redis (not eager) with a worker on a fresh queue; restore everything after."""
-    saved = {key: app.conf[key] for key in _KEYS}
-    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
-    app.conf.update(
-        broker_url=BROKER_URL,
-        result_backend=BROKER_URL,
-        task_always_eager=False,
-        task_default_queue=queue,
-    )
-    _forget_connections()
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            yield
-    finally:
-        # Tasks this process still has to send go to this test's queue, not the next test's.
-        dispatch.flush()
-        app.conf.update(saved)
-        _forget_connections()
-
-
-@contextmanager
 def queue_without_worker(queue_prefix: str) -> Iterator[str]:
     """Point the app at Redis (not eager) with a fresh queue nobody consumes; yields its name."""
     import redis
@@ -80,10 +58,21 @@ def queue_without_worker(queue_prefix: str) -> Iterator[str]:
     try:
         yield queue
     finally:
+        # Tasks this process still has to send go to this test's queue, not the next test's.
         dispatch.flush()
         app.conf.update(saved)
         _forget_connections()
         redis.Redis.from_url(BROKER_URL).delete(queue)
+
+
+@contextmanager
+def running_worker(queue_prefix: str) -> Iterator[None]:
+    """Point the app at Redis (not eager) with a worker on a fresh queue; restore everything after."""
+    with (
+        queue_without_worker(queue_prefix) as queue,
+        start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30),
+    ):
+        yield
 
 
 def wait_for(predicate, seconds: float = 60.0) -> bool:
