@@ -86,6 +86,7 @@ def _rollup_sql(accounts: AccountFilter, *, upsert: bool = True) -> str:
         FROM {usage} u JOIN {app} a ON a.id = u.app_id
         WHERE u.day BETWEEN %(start)s AND %(end)s AND {accounts.sql("u.account_id")}
         GROUP BY u.account_id, u.day
+        ORDER BY u.account_id, u.day  -- in key order, as the status (_status_sql)
     {conflict if upsert else ""}    """  # noqa: S608 - table names from model meta, ids inlined through int()
 
 
@@ -122,12 +123,14 @@ def _status_sql(
           {status_select_sql(accounts, policy, dialect, carried=carried)}
         ) s
     """  # noqa: S608 - table name from model meta
+    # In key order: the primary key's pages are written one after the other, not at random.
     if not upsert:
-        return insert
+        return f"{insert} ORDER BY s.account_id"
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT to parse an INSERT … SELECT upsert.
     return f"""
         {insert}
         WHERE 1 = 1
+        ORDER BY s.account_id
         ON CONFLICT (account_id, day) DO UPDATE SET
             {updates}
         WHERE {unchanged}
