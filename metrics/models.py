@@ -172,6 +172,10 @@ class ConnectorUsage(models.Model):
         Connector, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
     )
     records = models.BigIntegerField(_("records"))
+    # When the row was written or its records last changed (the ingest stamps it; NULL: before
+    # stamps existed): a stored status whose window holds a row changed after it no longer
+    # adds up, and the next day's connectors are read whole (metrics.window).
+    changed_at = models.DateTimeField(null=True, default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("connector usage")
@@ -182,7 +186,11 @@ class ConnectorUsage(models.Model):
             ),
         ]
         # BRIN on PostgreSQL, as AppUsage's.
-        indexes = [models.Index(fields=["day"], name="connector_usage_day")]
+        indexes = [
+            models.Index(fields=["day"], name="connector_usage_day"),
+            # The rows of a window changed since a time (metrics.window), as the rollup's.
+            models.Index(fields=["day", "changed_at"], name="connector_usage_changed"),
+        ]
 
 
 class AccountDayUsage(models.Model):

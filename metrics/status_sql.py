@@ -174,6 +174,15 @@ def status_select_sql(
         if carried
         else _full_window_join(accounts, rollup)
     )
+    if carried:
+        # conn holds the changes since the day before (_carried_connectors_join).
+        connectors_join = _carried_connectors_join(accounts, connector_usage)
+        connectors = "win.connectors + COALESCE(conn.connectors, 0)"
+        records = "win.records + COALESCE(conn.records, 0)"
+    else:
+        connectors_join = _full_connectors_join(accounts, connector_usage)
+        connectors, records = "COALESCE(conn.connectors, 0)", "COALESCE(conn.records, 0)"
+
     return f"""
         SELECT {columns} FROM (
           SELECT sc.*,
@@ -210,28 +219,15 @@ def status_select_sql(
                           AND COALESCE(win.today_apps_used, 0) >= %(dag_min_apps)s) AS is_dag,
                          COALESCE(win.dag_days, 0) AS dag_days,
                          CAST(COALESCE(win.dag_days, 0) AS DOUBLE PRECISION) / %(window_days)s AS dag_rate,
-                         COALESCE(conn.connectors, 0) AS connectors,
-                         COALESCE(conn.records, 0) AS records,
+                         {connectors} AS connectors,
+                         {records} AS records,
                          COALESCE(win.analytics_days, 0) AS analytics_days,
                          COALESCE(win.max_apps_used, 0) AS max_apps_used,
                          {dialect.days_between("%(day)s", "seen.last_visit")} AS days_since_visit,
                          COALESCE(req.overdue, 0) AS overdue_requirements
                   FROM {account} a
 {window_join}
-                  LEFT JOIN (
-                    -- Two hash aggregates rather than COUNT(DISTINCT …), which makes
-                    -- PostgreSQL sort (or walk the account index over day-ordered rows).
-                    SELECT account_id,
-                           SUM(CASE WHEN peak > 0 THEN 1 ELSE 0 END) AS connectors,
-                           SUM(records) AS records
-                    FROM (
-                      SELECT account_id, connector_id, SUM(records) AS records, MAX(records) AS peak
-                      FROM {connector_usage}
-                      WHERE day BETWEEN %(window_start)s AND %(day)s AND {f("account_id")}
-                      GROUP BY account_id, connector_id
-                    ) per_connector
-                    GROUP BY account_id
-                  ) conn ON conn.account_id = a.id
+{connectors_join}
                   LEFT JOIN (
                     SELECT account_id, MAX(visited_on) AS last_visit FROM {visit}
                     WHERE visited_on <= %(day)s AND {f("account_id")}
@@ -280,6 +276,61 @@ def _full_window_join(accounts: AccountFilter, rollup: str) -> str:
                   ) win ON win.account_id = a.id"""  # noqa: S608 - table name from model meta
 
 
+def _full_connectors_join(accounts: AccountFilter, connector_usage: str) -> str:
+    """The window's distinct connectors with records > 0, and its records, from every row of it."""
+    return f"""
+                  LEFT JOIN (
+                    -- Two hash aggregates rather than COUNT(DISTINCT …), which makes
+                    -- PostgreSQL sort (or walk the account index over day-ordered rows).
+                    SELECT account_id,
+                           SUM(CASE WHEN peak > 0 THEN 1 ELSE 0 END) AS connectors,
+                           SUM(records) AS records
+                    FROM (
+                      SELECT account_id, connector_id, SUM(records) AS records, MAX(records) AS peak
+                      FROM {connector_usage}
+                      WHERE day BETWEEN %(window_start)s AND %(day)s AND {accounts.sql("account_id")}
+                      GROUP BY account_id, connector_id
+                    ) per_connector
+                    GROUP BY account_id
+                  ) conn ON conn.account_id = a.id"""  # noqa: S608 - table name from model meta
+
+
+def _carried_connectors_join(accounts: AccountFilter, connector_usage: str) -> str:
+    """What the window's connectors and records gained since the day before (added to win's).
+
+    The window of %(day)s is that of %(prev_day)s without %(leave_day)s and with %(day)s.
+    Records: the day's rows added, the leaving day's taken away. A connector counts
+    once it has records on any day of the window, so only a connector with records on
+    exactly one of the two days can change the count: it enters (today) or leaves (the
+    leaving day) unless it has records on a day the two windows share
+    ([window_start, prev_day]: one probe of the feed's primary key, for those only).
+    A connector reporting every day, the usual case, has records on both: no probe.
+    """
+    return f"""
+                  LEFT JOIN (
+                    SELECT e.account_id,
+                           SUM(CASE WHEN e.today_on = e.leaving_on THEN 0
+                                    WHEN EXISTS (
+                                      SELECT 1 FROM {connector_usage} w
+                                      WHERE w.account_id = e.account_id
+                                        AND w.day BETWEEN %(window_start)s AND %(prev_day)s
+                                        AND w.connector_id = e.connector_id AND w.records > 0)
+                                      THEN 0
+                                    ELSE e.today_on - e.leaving_on END) AS connectors,
+                           SUM(e.records) AS records
+                    FROM (
+                      SELECT account_id, connector_id,
+                             MAX(CASE WHEN day = %(day)s AND records > 0 THEN 1 ELSE 0 END) AS today_on,
+                             MAX(CASE WHEN day = %(leave_day)s AND records > 0 THEN 1 ELSE 0 END) AS leaving_on,
+                             SUM(CASE WHEN day = %(day)s THEN records ELSE -records END) AS records
+                      FROM {connector_usage}
+                      WHERE day IN (%(day)s, %(leave_day)s) AND {accounts.sql("account_id")}
+                      GROUP BY account_id, connector_id
+                    ) e
+                    GROUP BY e.account_id
+                  ) conn ON conn.account_id = a.id"""  # noqa: S608 - table name from model meta
+
+
 def _carried_window_join(accounts: AccountFilter, rollup: str, dialect: Dialect) -> str:
     """The window carried from the day before: its status plus the day entering, minus the day leaving.
 
@@ -297,6 +348,8 @@ def _carried_window_join(accounts: AccountFilter, rollup: str, dialect: Dialect)
     return f"""
                   JOIN (
                     SELECT p.account_id,
+                           p.connectors,
+                           p.records,
                            t.minutes AS today_minutes,
                            t.apps_used AS today_apps_used,
                            p.dag_days + {_dag_flag("t")} - {_dag_flag("l")} AS dag_days,

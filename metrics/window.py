@@ -8,15 +8,17 @@ when the status of d − 1 is *current*:
 
 - it exists and was computed under the same policy version (a policy change,
   a new account, a missing day or a row from before the change stamps: whole);
-- no rollup row of its window ([d − window_days, d − 1]) changed after it was
-  written — a re-sent old day rebuilds its rollup rows (`changed_at`), and a
-  status written before that (`computed_at`) no longer adds up.
+- no rollup row and no connector-feed row of its window ([d − window_days, d − 1])
+  changed after it was written — a re-sent old day rebuilds its rollup rows and
+  restamps its connector rows (`changed_at`), and a status written before that
+  (`computed_at`) no longer adds up.
 
 `plan_window` sorts a chunk of accounts into those two groups with three small
-queries (one day of the status table, and the rollup rows of the window changed
-since the oldest status of d − 1, found by the rollup's (day, changed_at)
-index). Distinct connectors and the visit and requirement inputs are read again
-either way; they cannot be carried by adding and subtracting.
+queries (one day of the status table, and the rollup and connector rows of the
+window changed since the oldest status of d − 1, found by their (day, changed_at)
+indexes). The connectors are carried from the feed rows of the day entering and
+the day leaving (`status_sql._carried_connectors_join`); the visit and requirement
+inputs are read again either way.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from accounts.models import Account
 
-from .models import AccountDailyStatus, AccountDayUsage
+from .models import AccountDailyStatus, AccountDayUsage, ConnectorUsage
 from .status_sql import AccountFilter, params_date
 
 # Above this share of a chunk's accounts needing the whole window, the chunk is read whole:
@@ -48,6 +50,7 @@ def plan_window(*, cursor, day: dt.date, policy, accounts: AccountFilter) -> Win
         return WindowPlan(carried=None, whole=accounts)
     status = AccountDailyStatus._meta.db_table
     rollup = AccountDayUsage._meta.db_table
+    connector_usage = ConnectorUsage._meta.db_table
     account = Account._meta.db_table
     prev_day = params_date(day - dt.timedelta(days=1))
     leave_day = params_date(day - dt.timedelta(days=policy.window_days))
@@ -77,17 +80,19 @@ def plan_window(*, cursor, day: dt.date, policy, accounts: AccountFilter) -> Win
             params,
         )
         whole.update(row[0] for row in cursor.fetchall())
-    # Uses index: account_day_usage_changed (each day of the window, changed since `oldest`).
-    cursor.execute(
+    # Uses indexes account_day_usage_changed and connector_usage_changed (each day of the
+    # window, changed since `oldest`).
+    changed = " UNION ".join(
         f"""
-        SELECT DISTINCT r.account_id FROM {rollup} r
+        SELECT r.account_id FROM {table} r
         JOIN {status} p ON p.account_id = r.account_id AND {current}
         WHERE r.day BETWEEN %(leave_day)s AND %(prev_day)s
           AND r.changed_at > %(oldest)s AND r.changed_at > p.computed_at
           AND {accounts.sql("r.account_id")}
-        """,  # noqa: S608
-        {**params, "oldest": oldest},
+        """  # noqa: S608
+        for table in (rollup, connector_usage)
     )
+    cursor.execute(changed, {**params, "oldest": oldest})
     whole.update(row[0] for row in cursor.fetchall())
 
     if len(whole) > FULL_WINDOW_SHARE * total:

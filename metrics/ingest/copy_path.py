@@ -137,10 +137,15 @@ class _RawFile:
         same time) a unique violation. Either fails the whole statement.
         """
         feed = self.feed
-        columns = ", ".join((*feed.key_columns, *feed.value_fields))
+        columns = ", ".join((*feed.key_columns, *feed.value_fields, *feed.stamps))
         values = ", ".join(
-            _bounded_cast_sql(f"r.{n}", name)
-            for n, name in zip(self.numbers, feed.value_fields, strict=True)
+            (
+                *(
+                    _bounded_cast_sql(f"r.{n}", name)
+                    for n, name in zip(self.numbers, feed.value_fields, strict=True)
+                ),
+                *feed.stamp_values(),
+            )
         )
         # The same statement shape as Stage's upsert ("WITH up AS (INSERT INTO <feed table>"):
         # what watches the database for the import's write finds either. No RETURNING: it costs.

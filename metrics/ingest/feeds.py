@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.days import business_today
@@ -65,6 +67,15 @@ class Feed:
     value_fields: tuple[str, ...]  # the integer columns, in order
     columns: tuple[str, ...]  # all CSV columns, in order
     register_defaults: dict = field(default_factory=dict)
+    # Columns the database stamps on insert (db_default) that a changed row takes again.
+    stamps: tuple[str, ...] = ()
+
+    def stamp_values(self) -> tuple[str, ...]:
+        """SQL literals of `stamps`: now, by our clock (the one `computed_at` is stamped by)."""
+        value = connection.ops.adapt_datetimefield_value(timezone.now())
+        if connection.vendor == "postgresql":
+            return tuple(f"CAST('{value.isoformat()}' AS TIMESTAMPTZ)" for _ in self.stamps)
+        return tuple(f"'{value}'" for _ in self.stamps)
 
     @property
     def table(self) -> str:
@@ -101,5 +112,6 @@ CONNECTOR_FEED = Feed(
     catalog_field="connector",
     value_fields=("records",),
     columns=CONNECTOR_USAGE_COLUMNS,
+    stamps=("changed_at",),
     register_defaults={"system_kind": SystemKind.OTHER},
 )

@@ -102,13 +102,15 @@ class Stage:
     def _upsert_sql(self, source: str) -> str:
         feed = self.feed
         columns = ", ".join((*feed.key_columns, *feed.value_fields))
+        values = ", ".join((*feed.key_columns, *feed.value_fields, *feed.stamp_values()))
         keys = ", ".join(feed.key_columns)
-        updates = ", ".join(f"{v} = excluded.{v}" for v in feed.value_fields)
+        updates = ", ".join(f"{v} = excluded.{v}" for v in (*feed.value_fields, *feed.stamps))
         changed = ", ".join(f"t.{v}" for v in feed.value_fields)
         incoming = ", ".join(f"excluded.{v}" for v in feed.value_fields)
         # Re-sending identical values rewrites nothing (no new row versions to vacuum).
         return (
-            f"INSERT INTO {feed.table} AS t ({columns}) SELECT {columns} FROM {source} WHERE 1 = 1 "  # noqa: S608
+            f"INSERT INTO {feed.table} AS t ({', '.join((columns, *feed.stamps))}) "  # noqa: S608
+            f"SELECT {values} FROM {source} WHERE 1 = 1 "
             f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
             f"WHERE ({changed}) IS DISTINCT FROM ({incoming})"
         )

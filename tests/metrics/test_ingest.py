@@ -294,3 +294,35 @@ def test_a_rest_item_that_is_not_an_object_is_rejected(accounts):
         rows=[(0, ["ent-0", "2024-01-01"]), (1, None)], skip_invalid=False
     )
     assert [(e.line, e.field) for e in report.rejected] == [(0, "row"), (1, "row")]
+
+
+@pytest.mark.parametrize("path", ["rows", "csv"])
+def test_connector_rows_are_stamped_when_written_or_changed(accounts, today, write_csv, path):
+    """changed_at: set on insert, kept when the same records come again, renewed when they change
+    (metrics.window reads a stored status's connectors whole after a change)."""
+    day = today.isoformat()
+
+    def load(records: int) -> None:
+        if path == "rows":
+            keys = ("account", "date", "connector", "records")
+            rows = list(
+                enumerate([dict(zip(keys, ("ent-0", day, "kingdee_k3", records), strict=True))])
+            )
+            ingest.import_connector_usage(rows=rows, skip_invalid=False)
+        else:
+            csv = write_csv(
+                f"c{records}.csv",
+                f"account,date,connector,records\nent-0,{day},kingdee_k3,{records}\n",
+            )
+            ingest.import_connector_usage_csv(path=csv, skip_invalid=False)
+
+    def stamp():
+        return ConnectorUsage.objects.get(account=accounts[0]).changed_at
+
+    load(5)
+    first = stamp()
+    assert first is not None
+    load(5)
+    assert stamp() == first
+    load(7)
+    assert stamp() > first

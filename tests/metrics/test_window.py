@@ -13,6 +13,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from metrics.models import (
     AccountDayUsage,
     App,
     AppUsage,
+    Connector,
+    ConnectorUsage,
     MetricPolicy,
 )
 from metrics.status_sql import STATUS_COLUMNS, AccountFilter
@@ -41,6 +44,16 @@ feed = st.dictionaries(
     st.tuples(account_index, st.integers(0, DAYS - 1), st.sampled_from(APPS)), minutes, max_size=60
 )
 resent = st.dictionaries(st.tuples(account_index, st.sampled_from(APPS)), minutes, max_size=8)
+CONNECTORS = 3
+records = st.sampled_from([0, 0, 1, 5, 40])
+connector_feed = st.dictionaries(
+    st.tuples(account_index, st.integers(0, DAYS - 1), st.integers(0, CONNECTORS - 1)),
+    records,
+    max_size=40,
+)
+resent_connectors = st.dictionaries(
+    st.tuples(account_index, st.integers(0, CONNECTORS - 1)), records, max_size=6
+)
 policies = st.fixed_dictionaries(
     {
         "window_days": st.integers(1, 5),
@@ -68,6 +81,11 @@ def accounts(db):
     return [factories.AccountFactory(external_id=f"win-{n}") for n in range(N_ACCOUNTS)]
 
 
+@pytest.fixture
+def connectors(db):
+    return [Connector.objects.create(code=f"win-conn-{n}", name=f"C{n}") for n in range(CONNECTORS)]
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -80,11 +98,22 @@ def accounts(db):
     resent_rows=resent,
     by_hand=st.booleans(),
     new_policy=st.one_of(st.none(), policies),
+    connector_rows=connector_feed,
+    resent_connector_rows=resent_connectors,
 )
 def test_carried_window_equals_the_whole_window(
-    accounts, app_feed, policy_values, resent_day, resent_rows, by_hand, new_policy
+    accounts,
+    connectors,
+    app_feed,
+    policy_values,
+    resent_day,
+    resent_rows,
+    by_hand,
+    new_policy,
+    connector_rows,
+    resent_connector_rows,
 ):
-    for model in (AccountDailyStatus, AccountDayUsage, AppUsage):
+    for model in (AccountDailyStatus, AccountDayUsage, AppUsage, ConnectorUsage):
         model.objects.all().delete()
     apps = dict(App.objects.values_list("code", "id"))
     policy = MetricPolicy.objects.create(**policy_values)
@@ -92,11 +121,26 @@ def test_carried_window_equals_the_whole_window(
         AppUsage(account=accounts[a], day=day(d), app_id=apps[code], minutes=m, active_users=1)
         for (a, d, code), m in app_feed.items()
     )
+    ConnectorUsage.objects.bulk_create(
+        ConnectorUsage(account=accounts[a], day=day(d), connector=connectors[c], records=r)
+        for (a, d, c), r in connector_rows.items()
+    )
     for offset in range(LAST_COMPUTED + 1):
         compute.recompute(start=day(offset), end=day(offset))
 
     # A re-sent old day: its rows replaced for some accounts.
-    touched = sorted({accounts[a].pk for a, _ in resent_rows})
+    # …and its connector rows re-sent: changed or new records, stamped as the ingest does.
+    for (a, c), r in resent_connector_rows.items():
+        ConnectorUsage.objects.update_or_create(
+            account=accounts[a],
+            day=day(resent_day),
+            connector=connectors[c],
+            defaults={"records": r, "changed_at": timezone.now()},
+        )
+    touched = sorted(
+        {accounts[a].pk for a, _ in resent_rows}
+        | {accounts[a].pk for a, _ in resent_connector_rows}
+    )
     AppUsage.objects.filter(day=day(resent_day), account_id__in=touched).delete()
     AppUsage.objects.bulk_create(
         AppUsage(
@@ -171,3 +215,33 @@ def test_a_re_sent_day_reads_the_changed_accounts_whole(accounts, monkeypatch):
         plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
     assert plan.whole == AccountFilter(account_ids=(accounts[1].pk,))
     assert plan.carried == AccountFilter(excluded=(accounts[1].pk,))
+
+
+def test_a_re_sent_connector_day_reads_the_changed_accounts_whole(
+    accounts, connectors, monkeypatch
+):
+    """A connector row of the window restamped after yesterday's status: that account is read whole."""
+    monkeypatch.setattr(window, "FULL_WINDOW_SHARE", 0.5)  # 1 of 4 accounts
+    policy = MetricPolicy.objects.current()
+    apps = dict(App.objects.values_list("code", "id"))
+    AppUsage.objects.bulk_create(
+        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
+        for a in accounts
+        for d in range(3)
+    )
+    ConnectorUsage.objects.bulk_create(
+        ConnectorUsage(account=a, day=day(0), connector=connectors[0], records=3) for a in accounts
+    )
+    compute.recompute(start=day(0), end=day(1))
+    # Records changed without touching the app feed (the rollup stays as it was).
+    ConnectorUsage.objects.filter(account=accounts[2], day=day(0)).update(
+        records=0, changed_at=timezone.now()
+    )
+    compute.rebuild_rollup(start=day(2), end=day(2))
+    with connection.cursor() as cursor:
+        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    assert plan.whole == AccountFilter(account_ids=(accounts[2].pk,))
+    assert plan.carried == AccountFilter(excluded=(accounts[2].pk,))
+    compute.recompute(start=day(2), end=day(2))
+    assert AccountDailyStatus.objects.get(account=accounts[2], day=day(2)).connectors == 0
+    assert AccountDailyStatus.objects.get(account=accounts[1], day=day(2)).connectors == 1
