@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -60,14 +61,19 @@ WINDOW_AUTO = "auto"
 WINDOW_WHOLE = "whole"
 
 
-def _rollup_sql(accounts: AccountFilter, *, upsert: bool = True) -> str:
+def _rollup_sql(
+    accounts: AccountFilter, *, analytics_app_ids: Sequence[int], upsert: bool = True
+) -> str:
     """Per-(account, day) rollup of the app feed for the days [start, end].
 
     apps_used counts the rows with minutes > 0: the feed's key includes the app,
-    so that is the number of distinct apps used (docs/metrics.md)."""
+    so that is the number of distinct apps used (docs/metrics.md). The analytics
+    apps' ids are inlined: a join of a million rows to the app catalog cost more
+    than the rest of the aggregate's reading (bench/)."""
     rollup = AccountDayUsage._meta.db_table
     usage = AppUsage._meta.db_table
-    app = App._meta.db_table
+    # -1 is no app's id: "IN ()" is not SQL.
+    analytics = ", ".join(str(int(i)) for i in analytics_app_ids) or "-1"
     conflict = """        ON CONFLICT (account_id, day) DO UPDATE SET
             minutes = excluded.minutes,
             apps_used = excluded.apps_used,
@@ -81,9 +87,9 @@ def _rollup_sql(accounts: AccountFilter, *, upsert: bool = True) -> str:
         SELECT u.account_id, u.day,
                SUM(u.minutes),
                SUM(CASE WHEN u.minutes > 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN a.category = %(analytics)s THEN u.minutes ELSE 0 END),
+               SUM(CASE WHEN u.app_id IN ({analytics}) THEN u.minutes ELSE 0 END),
                %(changed_at)s
-        FROM {usage} u JOIN {app} a ON a.id = u.app_id
+        FROM {usage} u
         WHERE u.day BETWEEN %(start)s AND %(end)s AND {accounts.sql("u.account_id")}
         GROUP BY u.account_id, u.day
         ORDER BY u.account_id, u.day  -- in key order, as the status (_status_sql)
@@ -144,12 +150,12 @@ def rebuild_rollup(*, start: dt.date, end: dt.date, accounts: AccountFilter | No
         Dialect(connection.vendor).tune_session(cursor)
         # As for the status: a plain INSERT when none of the days' rows exist (PostgreSQL).
         upsert = connection.vendor != "postgresql" or _any_rollup(cursor, start, end, accounts)
+        analytics = App.objects.filter(category=AppCategory.ANALYTICS).values_list("id", flat=True)
         cursor.execute(
-            _rollup_sql(accounts, upsert=upsert),
+            _rollup_sql(accounts, analytics_app_ids=list(analytics), upsert=upsert),
             {
                 "start": params_date(start),
                 "end": params_date(end),
-                "analytics": AppCategory.ANALYTICS.value,
                 "changed_at": params_datetime(timezone.now()),
             },
         )
@@ -261,22 +267,51 @@ def recompute(
     )
     written = 0
     buckets = _lock_buckets(accounts)
+    slices = account_slices(accounts)
     batch_days = max(1, min(LOCK_BATCH_DAYS, LOCK_BATCH_LOCKS // max(len(buckets), 1)))
     batch_start = start
     while batch_start <= end:
         batch_end = min(end, batch_start + dt.timedelta(days=batch_days - 1))
         with _days_locked(batch_start, batch_end, buckets):
             # A batch's windows reach back into the days before it: rebuilt by the batch before.
-            rebuild_rollup(start=batch_start, end=batch_end, accounts=accounts)
+            for part in slices:
+                rebuild_rollup(start=batch_start, end=batch_end, accounts=part)
             for day in days_in(batch_start, batch_end):
-                written += compute_status_day(
-                    day=day, policy=policy, accounts=accounts, window=window
-                )
-                _announce_after_commit(day, accounts)
+                with transaction.atomic():  # a day is written whole, all its slices
+                    for part in slices:
+                        written += compute_status_day(
+                            day=day, policy=policy, accounts=part, window=window
+                        )
+                        _announce_after_commit(day, part)
                 if on_day is not None:
                     on_day(day)
         batch_start = batch_end + dt.timedelta(days=1)
     return written
+
+
+# A recompute of more accounts runs each statement on a slice of this many consecutive ids
+# (whole lock buckets): its hash tables then fit the statement's work_mem
+# (Dialect.tune_session) instead of spilling to disk, as one statement over a million did
+# (docs/scaling.md). Smaller recomputes are one slice: nothing changes for them.
+SLICE_ACCOUNTS = 128 * 1024
+_BIGINT_MAX = 2**63 - 1
+
+
+def account_slices(accounts: AccountFilter) -> list[AccountFilter]:
+    """`accounts` cut into id ranges of SLICE_ACCOUNTS (PostgreSQL, all accounts or a range).
+
+    The last slice keeps the original upper bound, so an account created meanwhile
+    is in one slice as it was in the whole."""
+    if connection.vendor != "postgresql" or accounts.account_ids is not None:
+        return [accounts]
+    low, high = accounts.id_range if accounts.id_range is not None else (0, _BIGINT_MAX)
+    highest = min(_highest_account_id(), high)
+    edges = range((low // SLICE_ACCOUNTS + 1) * SLICE_ACCOUNTS, highest + 1, SLICE_ACCOUNTS)
+    if not edges:
+        return [accounts]
+    lows = [low, *edges]
+    highs = [edge - 1 for edge in edges] + [high]
+    return [replace(accounts, id_range=pair) for pair in zip(lows, highs, strict=True)]
 
 
 def _announce_after_commit(day: dt.date, accounts: AccountFilter) -> None:
@@ -320,12 +355,16 @@ def _lock_buckets(accounts: AccountFilter) -> list[int]:
             low, high = accounts.id_range
             buckets = {b for b in buckets if bucket(low) <= b <= bucket(high)}
         return sorted(buckets)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Account._meta.db_table}")  # noqa: S608
-        highest = cursor.fetchone()[0]
+    highest = _highest_account_id()
     low, high = accounts.id_range if accounts.id_range is not None else (0, highest)
     first = bucket(low)
     return list(range(first, max(first, min(bucket(high), bucket(highest) + 1)) + 1))
+
+
+def _highest_account_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Account._meta.db_table}")  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 @contextmanager
