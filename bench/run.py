@@ -9,7 +9,7 @@ Side by side in one run, on synthetic data generated in SQL (generate_series):
   (b) the hand-written floor: COPY into a staging table + one
       INSERT … SELECT … ON CONFLICT DO UPDATE into a table keyed only by the feed's key;
 - recompute of one day for every account with a full window of raw feed behind
-  it and yesterday's status current (`metrics.compute.recompute`: the window carried
+  it (and the day leaving it) and yesterday's status current (`metrics.compute.recompute`: the window carried
   from yesterday, metrics/window.py), and the same with every window read whole, against a bare `GROUP BY account` aggregate
   over the same window's raw rows, and against a naive per-account ORM loop
   timed on a sample and extrapolated;
@@ -460,15 +460,22 @@ def main() -> None:
 
         redis.Redis.from_url(args.broker).delete("celery")  # the queued, never-run recompute tasks
 
-    log(f"raw feed for the window {first}..{day - dt.timedelta(days=1)} (generate_series)")
+    # From the day that leaves the window when the day measured enters it: in production the
+    # feeds keep FEED_RETENTION_DAYS, so a carried window always has a day leaving to subtract.
+    leaving = first - dt.timedelta(days=1)
+    log(f"raw feed for {leaving}..{day - dt.timedelta(days=1)} (generate_series)")
     with Timer() as t_gen:
         total_rows = generate_window(
-            first=first, last=day - dt.timedelta(days=1), ids=ids, apps=args.apps
+            first=leaving, last=day - dt.timedelta(days=1), ids=ids, apps=args.apps
         )
-        generate_connectors_visits_requirements(first=first, last=day, ids=ids)
+        generate_connectors_visits_requirements(first=leaving, last=day, ids=ids)
     log("rollup of the earlier days (what each day's ingest would have built)")
+    slices = compute.account_slices(status_sql.AccountFilter())
     with Timer() as t_rollup:
-        compute.rebuild_rollup(start=first, end=day - dt.timedelta(days=1))
+        # Day by day and slice by slice, as each night's recompute builds it (compute.recompute).
+        for earlier in compute.days_in(leaving, day - dt.timedelta(days=1)):
+            for part in slices:
+                compute.rebuild_rollup(start=earlier, end=earlier, accounts=part)
     log("VACUUM ANALYZE")
     with connection.cursor() as cursor:
         for model in (AppUsage, ConnectorUsage, Account, Visit, Requirement):
@@ -480,7 +487,8 @@ def main() -> None:
     with plays_bench.plays_detached(), Timer() as t_history:
         # Day by day from the rollup built above (recompute() would rebuild it first).
         for earlier in compute.days_in(history_start, day - dt.timedelta(days=1)):
-            compute.compute_status_day(day=earlier, policy=policy)
+            for part in slices:
+                compute.compute_status_day(day=earlier, policy=policy, accounts=part)
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {AccountDailyStatus._meta.db_table}")
     notes.append(
@@ -495,13 +503,13 @@ def main() -> None:
     # would long before a nightly recompute; otherwise every timed read pays for those writes.
     execute("CHECKPOINT")
     notes.append(
-        f"Window data: {total_rows:,} app-usage rows ({policy.window_days} days) and "
-        f"{connector_rows:,} connector rows generated in {t_gen.seconds:.0f} s; the rollup of the "
-        f"{policy.window_days - 1} earlier days built in {t_rollup.seconds:.1f} s "
-        f"({t_rollup.seconds / (policy.window_days - 1):.2f} s a day)."
+        f"Window data: {total_rows:,} app-usage rows (the {policy.window_days}-day window and "
+        f"the day leaving it, {leaving}) and {connector_rows:,} connector rows generated in "
+        f"{t_gen.seconds:.0f} s; the rollup of the {policy.window_days} earlier days built in "
+        f"{t_rollup.seconds:.1f} s ({t_rollup.seconds / policy.window_days:.2f} s a day)."
     )
 
-    notes.append(disk_per_day(days=policy.window_days - 1))
+    notes.append(disk_per_day(days=policy.window_days))
 
     log("recompute vs bare aggregate")
     bare_aggregate(first=first, last=day)  # warm the cache for both
