@@ -490,6 +490,9 @@ class AccountDailyStatus(models.Model):
     records = models.BigIntegerField(default=0)
     analytics_days = models.IntegerField(default=0)
     max_apps_used = models.IntegerField(default=0)
+    # The last day of the window that reached max_apps_used (NULL when it is 0): the next day
+    # carries the maximum while this day is still in its window (metrics.status_sql).
+    max_apps_day = models.DateField(null=True, editable=False)
     deep_integration_level = models.SmallIntegerField(choices=IntegrationLevel.choices, default=0)
     # Health inputs that come from visits and requirements.
     days_since_visit = models.IntegerField(null=True)

@@ -68,10 +68,22 @@ class Dialect:
         # SQLite's CAST truncates toward zero, which is floor for x >= 0.
         return f"CAST({expression} AS INTEGER)"
 
+    def day_number(self, expression: str) -> str:
+        """Whole days from 2000-01-01 to the date `expression` (a column or a date parameter)."""
+        if self.vendor == "postgresql":
+            return f"(CAST({expression} AS DATE) - DATE '2000-01-01')"
+        return f"CAST(julianday({expression}) - julianday('2000-01-01') AS INTEGER)"
+
+    def day_from_number(self, expression: str) -> str:
+        """The date `expression` whole days after 2000-01-01 (day_number's inverse)."""
+        if self.vendor == "postgresql":
+            return f"(DATE '2000-01-01' + CAST({expression} AS INTEGER))"
+        return f"date(julianday('2000-01-01') + ({expression}))"
+
     def fence(self) -> str:
-        """Ends a subquery PostgreSQL must not merge into the outer query: the outer queries use
-        max_apps_used several times, and would otherwise each get a copy of its CASE (and of
-        the subquery in it). SQLite needs none."""
+        """Ends a subquery PostgreSQL must not merge into the outer query: the outer query uses
+        max_apps_key twice, and would otherwise get two copies of its CASE (and of the
+        subquery in it). SQLite needs none."""
         return "OFFSET 0" if self.vendor == "postgresql" else ""
 
     def tune_session(self, cursor) -> None:
@@ -109,6 +121,7 @@ STATUS_COLUMNS = (
     "records",
     "analytics_days",
     "max_apps_used",
+    "max_apps_day",
     "deep_integration_level",
     "days_since_visit",
     "overdue_requirements",
@@ -172,7 +185,7 @@ def status_select_sql(
     window_join = (
         _carried_window_join(accounts, rollup, dialect)
         if carried
-        else _full_window_join(accounts, rollup)
+        else _full_window_join(accounts, rollup, dialect)
     )
     if carried:
         # conn holds the changes since the day before (_carried_connectors_join).
@@ -194,9 +207,13 @@ def status_select_sql(
                         ELSE {dialect.floor_int(points_sum)} END AS score
             FROM (
               SELECT lvl.*,
-                     %(weight_dag_rate)s * {fraction("dag_rate", "%(deep_min_dag_rate)s", policy.deep_min_dag_rate)} AS points_dag_rate,
+                     %(weight_dag_rate)s * {
+        fraction("dag_rate", "%(deep_min_dag_rate)s", policy.deep_min_dag_rate)
+    } AS points_dag_rate,
                      CAST(%(weight_integration)s * deep_integration_level AS DOUBLE PRECISION) / 3 AS points_integration,
-                     %(weight_breadth)s * {fraction("max_apps_used", "%(breadth_target)s", policy.breadth_target_apps)} AS points_breadth,
+                     %(weight_breadth)s * {
+        fraction("max_apps_used", "%(breadth_target)s", policy.breadth_target_apps)
+    } AS points_breadth,
                      %(weight_recency)s * {recency} AS points_recency,
                      %(weight_requirements)s * {requirements} AS points_requirements
               FROM (
@@ -222,7 +239,12 @@ def status_select_sql(
                          {connectors} AS connectors,
                          {records} AS records,
                          COALESCE(win.analytics_days, 0) AS analytics_days,
-                         COALESCE(win.max_apps_used, 0) AS max_apps_used,
+                         COALESCE(win.max_apps_key, 0) / {MAX_APPS_KEY} AS max_apps_used,
+                         CASE WHEN win.max_apps_key > 0 THEN {
+        dialect.day_from_number(
+            f"win.max_apps_key - win.max_apps_key / {MAX_APPS_KEY} * {MAX_APPS_KEY}"
+        )
+    } END AS max_apps_day,
                          {dialect.days_between("%(day)s", "seen.last_visit")} AS days_since_visit,
                          COALESCE(req.overdue, 0) AS overdue_requirements
                   FROM {account} a
@@ -259,7 +281,21 @@ def _dag_flag(row: str) -> str:
     )
 
 
-def _full_window_join(accounts: AccountFilter, rollup: str) -> str:
+# max_apps_used and the latest day it was reached travel as one number, apps * MAX_APPS_KEY +
+# day_number(day): the MAX of it is the most apps and, among the days with that many, the last
+# (day numbers stay below MAX_APPS_KEY until the year 2273). 0 when no day used an app.
+MAX_APPS_KEY = 100_000
+
+
+def _max_apps_key(row: str, dialect: Dialect) -> str:
+    """The rollup row `row`'s (alias, possibly absent: NULL) key; 0 when it used no app."""
+    return (
+        f"(CASE WHEN {row}.apps_used > 0 THEN CAST({row}.apps_used AS BIGINT) * {MAX_APPS_KEY}"
+        f" + {dialect.day_number(f'{row}.day')} ELSE 0 END)"
+    )
+
+
+def _full_window_join(accounts: AccountFilter, rollup: str, dialect: Dialect) -> str:
     """The window read whole: every rollup row of [window_start, day], per account (and the day's own)."""
     f = accounts.sql
     return f"""
@@ -269,7 +305,7 @@ def _full_window_join(accounts: AccountFilter, rollup: str) -> str:
                            SUM(CASE WHEN day = %(day)s THEN apps_used END) AS today_apps_used,
                            SUM({_dag_flag(rollup)}) AS dag_days,
                            SUM(CASE WHEN analytics_minutes > 0 THEN 1 ELSE 0 END) AS analytics_days,
-                           MAX(apps_used) AS max_apps_used
+                           MAX({_max_apps_key(rollup, dialect)}) AS max_apps_key
                     FROM {rollup}
                     WHERE day BETWEEN %(window_start)s AND %(day)s AND {f("account_id")}
                     GROUP BY account_id
@@ -337,9 +373,11 @@ def _carried_window_join(accounts: AccountFilter, rollup: str, dialect: Dialect)
     With p the account's status of %(prev_day)s (window [leave_day, prev_day]), t the
     rollup row of %(day)s and l that of %(leave_day)s (either may be absent):
       dag_days       = p.dag_days + dag(t) - dag(l), and analytics days likewise;
-      max_apps_used  = t's apps when they reach p's most; p's most when l did not hold
-                       it; otherwise the window's rollup rows are read again for that
-                       account (the only case a maximum cannot be carried).
+      max_apps_used  = t's apps (and today) when they reach p's most; p's most and its
+                       day while that day (p.max_apps_day, the last day that reached it)
+                       is still in the window; otherwise the most is leaving with it, and
+                       the window's rollup rows are read again for that account (the only
+                       case a maximum cannot be carried; both travel as MAX_APPS_KEY's key).
     Exactly the full window's numbers when p was computed, under the same policy,
     from the rollup rows as they are now (metrics.window checks that).
     """
@@ -357,12 +395,15 @@ def _carried_window_join(accounts: AccountFilter, rollup: str, dialect: Dialect)
                              + (CASE WHEN t.analytics_minutes > 0 THEN 1 ELSE 0 END)
                              - (CASE WHEN l.analytics_minutes > 0 THEN 1 ELSE 0 END) AS analytics_days,
                            CASE WHEN COALESCE(t.apps_used, 0) >= p.max_apps_used
-                                  THEN COALESCE(t.apps_used, 0)
-                                WHEN COALESCE(l.apps_used, 0) < p.max_apps_used THEN p.max_apps_used
-                                ELSE (SELECT COALESCE(MAX(r.apps_used), 0) FROM {rollup} r
+                                  THEN {_max_apps_key("t", dialect)}
+                                WHEN p.max_apps_day > %(leave_day)s
+                                  THEN CAST(p.max_apps_used AS BIGINT) * {MAX_APPS_KEY}
+                                       + {dialect.day_number("p.max_apps_day")}
+                                ELSE (SELECT COALESCE(MAX({_max_apps_key("r", dialect)}), 0)
+                                      FROM {rollup} r
                                       WHERE r.account_id = p.account_id
                                         AND r.day BETWEEN %(window_start)s AND %(day)s)
-                           END AS max_apps_used
+                           END AS max_apps_key
                     FROM {status} p
                     LEFT JOIN {rollup} t ON t.account_id = p.account_id AND t.day = %(day)s
                     LEFT JOIN {rollup} l ON l.account_id = p.account_id AND l.day = %(leave_day)s

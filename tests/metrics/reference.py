@@ -83,6 +83,10 @@ def status(
     records = sum(r.records for r in in_window)
     analytics_days = sum(1 for d in window if analytics_on(d))
     max_apps_used = max(apps_used_on(d) for d in window)
+    # The last day of the window with that many apps (none when no app was used).
+    max_apps_day = (
+        max(d for d in window if apps_used_on(d) == max_apps_used) if max_apps_used else None
+    )
     level = rules.deep_integration_level(
         connectors=connectors,
         records=records,
@@ -122,6 +126,7 @@ def status(
         "records": records,
         "analytics_days": analytics_days,
         "max_apps_used": max_apps_used,
+        "max_apps_day": max_apps_day,
         "deep_integration_level": level,
         "days_since_visit": days_since_visit,
         "overdue_requirements": overdue,
