@@ -181,38 +181,41 @@ def test_carried_window_equals_the_whole_window(
         assert carried[key] == pytest.approx(row), key
 
 
-def test_a_steady_night_carries_every_account(accounts):
-    """Nothing changed since yesterday: no account's window is read whole."""
-    policy = MetricPolicy.objects.current()
-    apps = dict(App.objects.values_list("code", "id"))
+def steady_feed(accounts) -> None:
+    """70 minutes of chat a day for every account on days 0..2."""
+    chat = App.objects.get(code="chat")
     AppUsage.objects.bulk_create(
-        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
+        AppUsage(account=a, day=day(d), app=chat, minutes=70, active_users=1)
         for a in accounts
         for d in range(3)
     )
+
+
+def plan_of(on: dt.date) -> window.WindowPlan:
+    with connection.cursor() as cursor:
+        return plan_window(
+            cursor=cursor, day=on, policy=MetricPolicy.objects.current(), accounts=AccountFilter()
+        )
+
+
+def test_a_steady_night_carries_every_account(accounts):
+    """Nothing changed since yesterday: no account's window is read whole."""
+    steady_feed(accounts)
     compute.recompute(start=day(0), end=day(1))
     compute.rebuild_rollup(start=day(2), end=day(2))
-    with connection.cursor() as cursor:
-        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    plan = plan_of(day(2))
     assert plan.whole is None and plan.carried == AccountFilter()
 
 
 def test_a_re_sent_day_reads_the_changed_accounts_whole(accounts, monkeypatch):
     """A rollup row changed after yesterday's status: that account's window is read whole."""
     monkeypatch.setattr(window, "FULL_WINDOW_SHARE", 0.5)  # 1 of 4 accounts
-    policy = MetricPolicy.objects.current()
-    apps = dict(App.objects.values_list("code", "id"))
-    AppUsage.objects.bulk_create(
-        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
-        for a in accounts
-        for d in range(3)
-    )
+    steady_feed(accounts)
     compute.recompute(start=day(0), end=day(1))
     AppUsage.objects.filter(account=accounts[1], day=day(0)).update(minutes=5)
     compute.rebuild_rollup(start=day(0), end=day(0), accounts=AccountFilter((accounts[1].pk,)))
     compute.rebuild_rollup(start=day(2), end=day(2))
-    with connection.cursor() as cursor:
-        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    plan = plan_of(day(2))
     assert plan.whole == AccountFilter(account_ids=(accounts[1].pk,))
     assert plan.carried == AccountFilter(excluded=(accounts[1].pk,))
 
@@ -222,13 +225,7 @@ def test_a_re_sent_connector_day_reads_the_changed_accounts_whole(
 ):
     """A connector row of the window restamped after yesterday's status: that account is read whole."""
     monkeypatch.setattr(window, "FULL_WINDOW_SHARE", 0.5)  # 1 of 4 accounts
-    policy = MetricPolicy.objects.current()
-    apps = dict(App.objects.values_list("code", "id"))
-    AppUsage.objects.bulk_create(
-        AppUsage(account=a, day=day(d), app_id=apps["chat"], minutes=70, active_users=1)
-        for a in accounts
-        for d in range(3)
-    )
+    steady_feed(accounts)
     ConnectorUsage.objects.bulk_create(
         ConnectorUsage(account=a, day=day(0), connector=connectors[0], records=3) for a in accounts
     )
@@ -238,8 +235,7 @@ def test_a_re_sent_connector_day_reads_the_changed_accounts_whole(
         records=0, changed_at=timezone.now()
     )
     compute.rebuild_rollup(start=day(2), end=day(2))
-    with connection.cursor() as cursor:
-        plan = plan_window(cursor=cursor, day=day(2), policy=policy, accounts=AccountFilter())
+    plan = plan_of(day(2))
     assert plan.whole == AccountFilter(account_ids=(accounts[2].pk,))
     assert plan.carried == AccountFilter(excluded=(accounts[2].pk,))
     compute.recompute(start=day(2), end=day(2))
