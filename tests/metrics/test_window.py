@@ -241,3 +241,30 @@ def test_a_re_sent_connector_day_reads_the_changed_accounts_whole(
     compute.recompute(start=day(2), end=day(2))
     assert AccountDailyStatus.objects.get(account=accounts[2], day=day(2)).connectors == 0
     assert AccountDailyStatus.objects.get(account=accounts[1], day=day(2)).connectors == 1
+
+
+def test_a_status_without_its_max_apps_day_carries_the_right_maximum(accounts):
+    """Rows written before metrics 0017 have no max_apps_day: the next day reads the window again."""
+    policy = MetricPolicy.objects.current()
+    codes = ["chat", "docs", "mail", "bi"]
+    apps = dict(App.objects.filter(code__in=codes).values_list("code", "id"))
+    # Most apps on day 1 (all four), fewer after: the maximum stays that of day 1.
+    used = {0: 2, 1: 4, 2: 1, 3: 3}
+    AppUsage.objects.bulk_create(
+        AppUsage(account=a, day=day(d), app_id=apps[code], minutes=20, active_users=1)
+        for a in accounts
+        for d, count in used.items()
+        for code in codes[:count]
+    )
+    compute.recompute(start=day(0), end=day(2))
+    assert AccountDailyStatus.objects.get(account=accounts[0], day=day(2)).max_apps_day == day(1)
+    AccountDailyStatus.objects.filter(day=day(2)).update(max_apps_day=None)
+    assert plan_of(day(3)).carried == AccountFilter()  # carried: the fallback is in the statement
+
+    compute.recompute(start=day(3), end=day(3))
+    carried = AccountDailyStatus.objects.get(account=accounts[0], day=day(3))
+    assert (carried.max_apps_used, carried.max_apps_day) == (4, day(1))
+    AccountDailyStatus.objects.filter(day=day(3)).delete()
+    compute.recompute(start=day(3), end=day(3), policy=policy, window=compute.WINDOW_WHOLE)
+    whole = AccountDailyStatus.objects.get(account=accounts[0], day=day(3))
+    assert (whole.max_apps_used, whole.max_apps_day) == (4, day(1))
