@@ -252,7 +252,8 @@ def recompute(
     `account_ids` limits the work to those accounts, `account_id_range` to an
     inclusive id range (a chunk of a fan-out); by default every account.
     `policy` defaults to the current version. Each day's status is one
-    statement in its own transaction, so an interrupted run leaves whole days;
+    statement (one a slice of ids, account_slices) in its own transaction, so an
+    interrupted run leaves whole days;
     running again gives the same rows. `on_day(day)` is called after each day
     (progress bars). `window` as compute_status_day. A long range runs in batches of at most
     LOCK_BATCH_DAYS days and LOCK_BATCH_LOCKS locks, each holding only its own days' locks,
@@ -282,23 +283,24 @@ def recompute(
                         written += compute_status_day(
                             day=day, policy=policy, accounts=part, window=window
                         )
-                        _announce_after_commit(day, part)
+                _announce_after_commit(day, accounts)
                 if on_day is not None:
                     on_day(day)
         batch_start = batch_end + dt.timedelta(days=1)
     return written
 
 
-# A recompute of more accounts runs each statement on a slice of this many consecutive ids
-# (whole lock buckets): its hash tables then fit the statement's work_mem
+# A recompute over a wider id range runs each statement on a slice of this many consecutive
+# ids (whole lock buckets): its hash tables then fit the statement's work_mem
 # (Dialect.tune_session) instead of spilling to disk, as one statement over a million did
-# (docs/scaling.md). Smaller recomputes are one slice: nothing changes for them.
+# (docs/scaling.md). Narrower ranges and lists of ids are one slice: nothing changes for them.
 SLICE_ACCOUNTS = 128 * 1024
 _BIGINT_MAX = 2**63 - 1
 
 
 def account_slices(accounts: AccountFilter) -> list[AccountFilter]:
-    """`accounts` cut into id ranges of SLICE_ACCOUNTS (PostgreSQL, all accounts or a range).
+    """`accounts` cut into id ranges on multiples of SLICE_ACCOUNTS, when all accounts or a
+    range of ids spans more than SLICE_ACCOUNTS of today's ids (PostgreSQL).
 
     The last slice keeps the original upper bound, so an account created meanwhile
     is in one slice as it was in the whole."""
@@ -306,6 +308,8 @@ def account_slices(accounts: AccountFilter) -> list[AccountFilter]:
         return [accounts]
     low, high = accounts.id_range if accounts.id_range is not None else (0, _BIGINT_MAX)
     highest = min(_highest_account_id(), high)
+    if highest - low < SLICE_ACCOUNTS:
+        return [accounts]
     edges = range((low // SLICE_ACCOUNTS + 1) * SLICE_ACCOUNTS, highest + 1, SLICE_ACCOUNTS)
     if not edges:
         return [accounts]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -172,10 +173,13 @@ class ConnectorUsage(models.Model):
         Connector, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
     )
     records = models.BigIntegerField(_("records"))
-    # When the row was written or its records last changed (the ingest stamps it; NULL: before
-    # stamps existed): a stored status whose window holds a row changed after it no longer
-    # adds up, and the next day's connectors are read whole (metrics.window).
-    changed_at = models.DateTimeField(null=True, default=timezone.now, editable=False)
+    # When the row was written or its records last changed (the ingest and a code merge stamp
+    # it; the database's default stamps any other insert): a stored status whose window holds
+    # a row changed after it no longer adds up, and the next day's connectors are read whole
+    # (metrics.window).
+    changed_at = models.DateTimeField(
+        null=True, default=timezone.now, db_default=Now(), editable=False
+    )
 
     class Meta:
         verbose_name = _("connector usage")

@@ -283,7 +283,8 @@ def _dag_flag(row: str) -> str:
 
 # max_apps_used and the latest day it was reached travel as one number, apps * MAX_APPS_KEY +
 # day_number(day): the MAX of it is the most apps and, among the days with that many, the last
-# (day numbers stay below MAX_APPS_KEY until the year 2273). 0 when no day used an app.
+# (day numbers count from 2000-01-01 and stay below MAX_APPS_KEY until the year 2273: days
+# before 2000 would not decode). 0 when no day used an app.
 MAX_APPS_KEY = 100_000
 
 

@@ -84,6 +84,11 @@ def merge_code(*, source, target) -> int:
         f"FROM {table} s WHERE {same_key})"
         for v in feed.value_fields
     )
+    # Rows whose values or code change are stamped as the ingest stamps them (metrics.window).
+    stamps = "".join(
+        f", {column} = {value}"
+        for column, value in zip(feed.stamps, feed.stamp_values(), strict=True)
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MIN(day), MAX(day), COUNT(*) FROM {table} WHERE {code_column} = %s",  # noqa: S608
@@ -92,7 +97,7 @@ def merge_code(*, source, target) -> int:
         first, last, moved = cursor.fetchone()
         if moved:
             cursor.execute(
-                f"UPDATE {table} SET {sums} WHERE {code_column} = %s "  # noqa: S608
+                f"UPDATE {table} SET {sums}{stamps} WHERE {code_column} = %s "  # noqa: S608
                 f"AND EXISTS (SELECT 1 FROM {table} s WHERE {same_key})",
                 [*([source.pk] * len(feed.value_fields)), target.pk, source.pk],
             )
@@ -102,7 +107,7 @@ def merge_code(*, source, target) -> int:
                 [source.pk, target.pk],
             )
             cursor.execute(
-                f"UPDATE {table} SET {code_column} = %s WHERE {code_column} = %s",  # noqa: S608
+                f"UPDATE {table} SET {code_column} = %s{stamps} WHERE {code_column} = %s",  # noqa: S608
                 [target.pk, source.pk],
             )
         source.delete()

@@ -2,11 +2,12 @@
 
 As the rollup's `changed_at` (0010): a stored status whose window holds a connector row
 changed after it was written is not carried from (metrics.window). The ingest stamps the
-rows it writes and those whose records change; rows already there take the time of this
-migration (a constant default: no table rewrite), so each account's next day reads its
-connectors whole once.
+rows it writes and those whose records change; the column's database default stamps any
+other insert. Rows already there take the time of this migration (a stable default: no
+table rewrite), so each account's next day reads its connectors whole once.
 """
 
+import django.db.models.functions.datetime
 import django.utils.timezone
 from django.db import migrations, models
 
@@ -22,7 +23,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='connectorusage',
             name='changed_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, null=True),
+            field=models.DateTimeField(
+                db_default=django.db.models.functions.datetime.Now(),
+                default=django.utils.timezone.now,
+                editable=False,
+                null=True,
+            ),
         ),
         migrations.AddIndex(
             model_name='connectorusage',

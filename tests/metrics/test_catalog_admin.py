@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.utils import timezone
 
 from metrics import models
 from metrics.ingest import catalogue
@@ -73,3 +75,40 @@ def test_merge_caps_the_added_values_at_their_bound(accounts):
     assert list(ConnectorUsage.objects.values_list("connector__code", "records")) == [
         ("sap_s4", bound)
     ]
+
+
+def test_merge_stamps_the_connector_rows_it_changes(accounts):
+    """The rows a merge adds to or moves are stamped: a status counting them is not carried from."""
+    source = Connector.objects.create(code="sap", name="sap", registered_by_feed=True)
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    factories.connector_usage(accounts[0], D, "sap", 4)  # added into sap_s4's row of D
+    factories.connector_usage(accounts[0], D, "sap_s4", 5)
+    factories.connector_usage(accounts[1], D, "sap", 6)  # moved to sap_s4
+    factories.connector_usage(accounts[1], D, "kingdee_k3", 1)  # not touched
+    ConnectorUsage.objects.update(changed_at=long_ago)
+    before = timezone.now()
+    catalogue.merge_code(source=source, target=Connector.objects.get(code="sap_s4"))
+    stamps = {
+        (account, code): stamp
+        for account, code, stamp in ConnectorUsage.objects.values_list(
+            "account__external_id", "connector__code", "changed_at"
+        )
+    }
+    assert stamps[(accounts[0].external_id, "sap_s4")] >= before
+    assert stamps[(accounts[1].external_id, "sap_s4")] >= before
+    assert stamps[(accounts[1].external_id, "kingdee_k3")] == long_ago
+
+
+def test_a_connector_row_inserted_by_sql_is_stamped_by_the_database(accounts):
+    """Any other writer (a script, the demo seed) gets the column's default: now."""
+    before = timezone.now()
+    kingdee = Connector.objects.get(code="kingdee_k3")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ConnectorUsage._meta.db_table} (account_id, day, connector_id, records) "
+            "VALUES (%s, %s, %s, 3)",
+            [accounts[0].pk, D, kingdee.pk],
+        )
+    assert ConnectorUsage.objects.get(account=accounts[0]).changed_at >= before - dt.timedelta(
+        seconds=1
+    )

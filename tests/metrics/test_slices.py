@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from metrics import compute
+from metrics import compute, signals
 from metrics.models import AccountDailyStatus, AccountDayUsage
 from metrics.status_sql import STATUS_COLUMNS, AccountFilter
 from tests import factories
@@ -65,13 +65,20 @@ def test_slices_cover_every_account_once(accounts, monkeypatch):
     assert covered(parts, ids) == ids[2:]
 
 
-def test_a_small_recompute_is_one_slice(accounts):
+def test_a_small_recompute_is_one_slice(accounts, monkeypatch):
     assert compute.account_slices(AccountFilter()) == [AccountFilter()]
     listed = AccountFilter(account_ids=(accounts[0].id,))
     assert compute.account_slices(listed) == [listed]
+    monkeypatch.setattr(compute, "SLICE_ACCOUNTS", 2)
+    # Two ids, whether or not a multiple of 2 lies between them: narrower than a slice.
+    for low in (accounts[0].id, accounts[1].id):
+        narrow = AccountFilter(id_range=(low, low + 1))
+        assert compute.account_slices(narrow) == [narrow]
 
 
-def test_sliced_recompute_writes_the_rows_of_one_statement(accounts, monkeypatch):
+def test_sliced_recompute_writes_the_rows_of_one_statement(
+    accounts, monkeypatch, django_capture_on_commit_callbacks
+):
     end = START + dt.timedelta(days=DAYS - 1)
     compute.recompute(start=START, end=end)
     whole = rows()
@@ -80,6 +87,18 @@ def test_sliced_recompute_writes_the_rows_of_one_statement(accounts, monkeypatch
     AccountDailyStatus.objects.all().delete()
     AccountDayUsage.objects.all().delete()
     monkeypatch.setattr(compute, "SLICE_ACCOUNTS", 2)
-    written = compute.recompute(start=START, end=end)
+    announced = []
+
+    def receiver(sender, *, day, accounts, **kwargs):
+        announced.append((day, accounts))
+
+    signals.day_recomputed.connect(receiver, dispatch_uid="test-slices")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            written = compute.recompute(start=START, end=end)
+    finally:
+        signals.day_recomputed.disconnect(dispatch_uid="test-slices")
     assert written == len(accounts) * DAYS
     assert rows() == whole
+    # Once a day, for the accounts recomputed, not once a slice.
+    assert announced == [(START + dt.timedelta(days=n), AccountFilter()) for n in range(DAYS)]
