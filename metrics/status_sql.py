@@ -181,6 +181,12 @@ def status_select_sql(
     requirements_left = "(1.0 - CAST(overdue_requirements AS DOUBLE PRECISION) / %(overdue_zero)s)"
     requirements = f"(CASE WHEN {requirements_left} < 0.0 THEN 0.0 ELSE {requirements_left} END)"
     points_sum = "(points_dag_rate + points_integration + points_breadth + points_recency + points_requirements + 0.5)"
+    dag_rate_part = fraction("dag_rate", "%(deep_min_dag_rate)s", policy.deep_min_dag_rate)
+    breadth_part = fraction("max_apps_used", "%(breadth_target)s", policy.breadth_target_apps)
+    # The day of the key's remainder (MAX_APPS_KEY).
+    max_apps_day = dialect.day_from_number(
+        f"win.max_apps_key - win.max_apps_key / {MAX_APPS_KEY} * {MAX_APPS_KEY}"
+    )
     columns = ", ".join(STATUS_COLUMNS)
     window_join = (
         _carried_window_join(accounts, rollup, dialect)
@@ -207,13 +213,9 @@ def status_select_sql(
                         ELSE {dialect.floor_int(points_sum)} END AS score
             FROM (
               SELECT lvl.*,
-                     %(weight_dag_rate)s * {
-        fraction("dag_rate", "%(deep_min_dag_rate)s", policy.deep_min_dag_rate)
-    } AS points_dag_rate,
+                     %(weight_dag_rate)s * {dag_rate_part} AS points_dag_rate,
                      CAST(%(weight_integration)s * deep_integration_level AS DOUBLE PRECISION) / 3 AS points_integration,
-                     %(weight_breadth)s * {
-        fraction("max_apps_used", "%(breadth_target)s", policy.breadth_target_apps)
-    } AS points_breadth,
+                     %(weight_breadth)s * {breadth_part} AS points_breadth,
                      %(weight_recency)s * {recency} AS points_recency,
                      %(weight_requirements)s * {requirements} AS points_requirements
               FROM (
@@ -240,11 +242,7 @@ def status_select_sql(
                          {records} AS records,
                          COALESCE(win.analytics_days, 0) AS analytics_days,
                          COALESCE(win.max_apps_key, 0) / {MAX_APPS_KEY} AS max_apps_used,
-                         CASE WHEN win.max_apps_key > 0 THEN {
-        dialect.day_from_number(
-            f"win.max_apps_key - win.max_apps_key / {MAX_APPS_KEY} * {MAX_APPS_KEY}"
-        )
-    } END AS max_apps_day,
+                         CASE WHEN win.max_apps_key > 0 THEN {max_apps_day} END AS max_apps_day,
                          {dialect.days_between("%(day)s", "seen.last_visit")} AS days_since_visit,
                          COALESCE(req.overdue, 0) AS overdue_requirements
                   FROM {account} a
