@@ -15,15 +15,14 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.event_rows import event_rows_sql
 from core.days import last_complete_day
+from core.json_sql import json_object_sql
 from events.models import EventType
 from events.selectors import anyone_listens
 from events.services import record_events_sql
-from verticals.models import Vertical
 
 from .models import AccountDailyStatus
 from .status_sql import AccountFilter, params_date, params_datetime
@@ -60,22 +59,13 @@ def _snapshot_sql(accounts: AccountFilter) -> str:
 def _changes_sql(column: str, accounts: AccountFilter) -> str:
     """EVENT_SELECT_COLUMNS of every recomputed account whose `column` changed."""
     status = AccountDailyStatus._meta.db_table
-    account = Account._meta.db_table
-    vertical = Vertical._meta.db_table
-    if connection.vendor == "postgresql":
-        data = f"json_build_object('day', %s, 'before', b.{column}, 'after', s.{column})::text"
-    else:
-        data = f"json_object('day', %s, 'before', b.{column}, 'after', s.{column})"
-    return f"""
-        SELECT %s AS occurred_at, a.external_id AS account_external_id, a.name AS account_name,
-               a.vertical_id AS vertical_id, v.code AS vertical_code, {data} AS data
-        FROM {status} s
-        JOIN {BEFORE} b ON b.account_id = s.account_id
-        JOIN {account} a ON a.id = s.account_id
-        JOIN {vertical} v ON v.id = a.vertical_id
-        WHERE s.day = %s AND {accounts.sql("s.account_id")} AND s.{column} <> b.{column}
-        ORDER BY s.account_id
-    """  # noqa: S608 - table and column names from model meta and WATCHED
+    return event_rows_sql(
+        data=json_object_sql(f"'day', %s, 'before', b.{column}, 'after', s.{column}"),
+        source=f"{status} s JOIN {BEFORE} b ON b.account_id = s.account_id",
+        account_id="s.account_id",
+        where=f"s.day = %s AND {accounts.sql('s.account_id')} AND s.{column} <> b.{column}",
+        order_by="s.account_id",
+    )
 
 
 @contextmanager

@@ -16,11 +16,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.event_rows import event_rows_sql
+from core.json_sql import json_object_sql
 from events.models import EventType
 from events.services import AccountRef, record_event, record_events_sql
 from metrics.status_sql import params_datetime
-from verticals.models import Vertical
 
 from . import reasons
 from .api.serializers import CTASerializer
@@ -65,30 +65,25 @@ def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list]:
 def _ctas_select(condition: str) -> str:
     """EVENT_SELECT_COLUMNS (events.services) of the CTAs matching `condition`, as {"cta": {…}}."""
     cta, play = CTA._meta.db_table, Play._meta.db_table
-    account, vertical = Account._meta.db_table, Vertical._meta.db_table
     user = get_user_model()._meta.db_table
+    # Stored JSON: PostgreSQL's jsonb nests as it is, SQLite's text is parsed by json().
+    stored = "" if connection.vendor == "postgresql" else "json"
     fields = (
         "'id', c.id, 'account', a.external_id, 'account_name', a.name, 'play', p.trigger, "
-        "'play_name', p.name, 'status', c.status, 'reason_numbers', {json}(c.reason_numbers), "
+        f"'play_name', p.name, 'status', c.status, 'reason_numbers', {stored}(c.reason_numbers), "
         "'opened_on', c.opened_on, 'due_on', c.due_on, 'owner', u.username, "
-        "'steps', {json}(c.steps), 'closed_at', c.closed_at, 'closed_on', c.closed_on, "
+        f"'steps', {stored}(c.steps), 'closed_at', c.closed_at, 'closed_on', c.closed_on, "
         "'note', c.note, 'last_held_on', c.last_held_on, 'clear_streak', c.clear_streak"
     )
-    if connection.vendor == "postgresql":
-        data = f"json_build_object('cta', json_build_object({fields.format(json='')}))::text"
-    else:
-        data = f"json_object('cta', json_object({fields.format(json='json')}))"
-    return f"""
-        SELECT %s AS occurred_at, a.external_id AS account_external_id, a.name AS account_name,
-               a.vertical_id AS vertical_id, v.code AS vertical_code, {data} AS data
-        FROM {cta} c
-        JOIN {play} p ON p.id = c.play_id
-        JOIN {account} a ON a.id = c.account_id
-        JOIN {vertical} v ON v.id = a.vertical_id
-        LEFT JOIN {user} u ON u.id = c.owner_id
-        WHERE {condition}
-        ORDER BY c.id
-    """  # noqa: S608 - table names from model meta; ids bound or inlined through int()
+    return event_rows_sql(
+        data=json_object_sql(f"'cta', {json_object_sql(fields)}"),
+        source=(
+            f"{cta} c JOIN {play} p ON p.id = c.play_id LEFT JOIN {user} u ON u.id = c.owner_id"
+        ),
+        account_id="c.account_id",
+        where=condition,
+        order_by="c.id",
+    )  # table names from model meta; ids bound or inlined through int()
 
 
 def _ctas_events(event_type: str, cta_ids: Sequence[int]) -> int:
