@@ -7,8 +7,11 @@ neither imports the other's helpers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
+from collections import defaultdict
+from contextlib import ExitStack
 
 from django.db import connection
 
@@ -30,6 +33,32 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.started
+
+
+_INSERT_INTO = re.compile(r'\s*INSERT\s+INTO\s+"?(\w+)', re.IGNORECASE)
+
+
+class StatementTimes:
+    """Seconds spent in the statements run inside it, summed by the table each INSERT
+    writes ("" for any other statement): where a timed call spends its time, at the
+    cost of two clock reads a statement."""
+
+    def __enter__(self):
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self._stack = ExitStack()
+        self._stack.enter_context(connection.execute_wrapper(self._timed))
+        return self
+
+    def __exit__(self, *exc):
+        self._stack.close()
+
+    def _timed(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            written = _INSERT_INTO.match(sql)
+            self.seconds[written.group(1) if written else ""] += time.perf_counter() - started
 
 
 def execute(sql: str, params=None):
