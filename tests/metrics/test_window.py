@@ -220,6 +220,29 @@ def test_a_re_sent_day_reads_the_changed_accounts_whole(accounts, monkeypatch):
     assert plan.carried == AccountFilter(excluded=(accounts[1].pk,))
 
 
+@pytest.mark.parametrize("back", [1, 3], ids=["newest day", "oldest day"])
+def test_a_change_on_either_edge_of_yesterdays_window_reads_the_account_whole(
+    accounts, monkeypatch, back
+):
+    """Yesterday's window is its days d - window_days .. d - 1, both ends included."""
+    monkeypatch.setattr(window, "FULL_WINDOW_SHARE", 0.5)  # 1 of 4 accounts
+    MetricPolicy.objects.create(window_days=3)
+    chat = App.objects.get(code="chat")
+    AppUsage.objects.bulk_create(
+        AppUsage(account=a, day=day(d), app=chat, minutes=70, active_users=1)
+        for a in accounts
+        for d in range(5)
+    )
+    compute.recompute(start=day(0), end=day(3))
+    changed = day(4 - back)
+    AppUsage.objects.filter(account=accounts[1], day=changed).update(minutes=5)
+    compute.rebuild_rollup(start=changed, end=changed, accounts=AccountFilter((accounts[1].pk,)))
+    compute.rebuild_rollup(start=day(4), end=day(4))
+    plan = plan_of(day(4))
+    assert plan.whole == AccountFilter(account_ids=(accounts[1].pk,))
+    assert plan.carried == AccountFilter(excluded=(accounts[1].pk,))
+
+
 def test_a_re_sent_connector_day_reads_the_changed_accounts_whole(
     accounts, connectors, monkeypatch
 ):
