@@ -88,7 +88,7 @@ class Dialect:
 
     def tune_session(self, cursor) -> None:
         """PostgreSQL only: give the window aggregates enough memory not to spill to disk
-        (measured: 3.1 s -> 2.1 s for the 100k-account window). Local to the transaction."""
+        (make bench measured the spill). Local to the transaction."""
         if self.vendor == "postgresql":
             # jit off: the status statements are wide expressions over few rows, and compiling
             # them took longer than running them. enable_nestloop off: every join here meets

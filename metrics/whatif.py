@@ -211,9 +211,8 @@ def _among_candidates(column: str) -> str:
     """`column` IN the `cand` accounts: on PostgreSQL a hashed `= ANY(ARRAY(…))` filter on the scan.
 
     The window's rollup rows (every account's) are tested one by one; PostgreSQL's
-    hash semi join spent about 4 times the CPU of the scan itself on that test
-    (measured on the 100,000-account bench: 0.5 s against 0.1 s for 3,000,000 rows),
-    the array, hashed once, about as much as the scan. SQLite has no arrays.
+    hash semi join spent several times the CPU of the scan itself on that test
+    (make bench), the array, hashed once, about as much as the scan. SQLite has no arrays.
     """
     if connection.vendor == "postgresql":
         return f"{column} = ANY(ARRAY(SELECT account_id FROM cand))"  # noqa: S608 - a column name

@@ -244,8 +244,7 @@ def _trend_counts(
     the first day whose window is full, `first_full_window_day`).
 
     One query for both trends. It is the one read that grows with accounts ×
-    days (37 days of 100,000 accounts: 3.7M status rows, 1–2 s on
-    PostgreSQL), and past days change only when the metrics are recomputed;
+    days (37 days of every account's status rows), and past days change only when the metrics are recomputed;
     so the answer is kept in the cache for `trend_cache_seconds()` (a
     recompute shows in the trends at most that much later; a new policy
     version starts a new key).
