@@ -1,7 +1,7 @@
 """Cached pages of the accounts API list, and the version number that retires them.
 
-A page of the list costs ~8 ms of Django and up to ~40 ms of PostgreSQL when
-it is filtered and ordered by health; the same pages are asked for over and
+A page of the list costs Django's rendering and, filtered and ordered by
+health, most of its time in PostgreSQL; the same pages are asked for over and
 over by other systems between two nightly computations. So a page is kept in
 the shared cache under a key made of everything its content depends on: the
 caller's scope (which verticals), the health day, the host and scheme (they

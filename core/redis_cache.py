@@ -1,8 +1,8 @@
 """Django's Redis cache backend, keeping one redis client per connection pool.
 
 Django 5.2's RedisCacheClient builds a new `redis.Redis` for every cache call,
-and that constructor copies the ~170 response callbacks each time: ~0.14 ms a
-call, a fifth of a cached API page (four cache calls: throttle, version, page).
+and that constructor copies every response callback each time: a sizeable share
+of a cached API page, which makes several cache calls (throttle, version, page).
 The pools were already shared; here the clients are too (redis-py clients are
 thread-safe, and their pools reconnect after a fork).
 """

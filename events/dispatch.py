@@ -5,8 +5,8 @@ queue (microseconds); one thread per process takes what is queued within
 LINGER_SECONDS of the first and sends one `events.deliver_events` task for all
 of it through Celery's producer pool (the broker connection is kept, not opened
 per request). A busy process thus sends one task per many requests, not one
-each: Celery's publish costs ~0.5 ms of CPU, which a thread still takes from
-the requests of its process. A broker that is down, or a process that dies
+each: Celery's publish costs CPU, which a thread still takes from the
+requests of its process. A broker that is down, or a process that dies
 before its thread sent, only delays the delivery to the next sweep (every
 minute): the outbox rows are committed. A process that exits normally (a
 management command) waits a few seconds for its queue to be sent.

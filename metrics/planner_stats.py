@@ -3,8 +3,8 @@
 A monthly partition holds some thirty days of status. Right after the nightly
 run writes a new day, the partition's statistics still describe the days
 before: PostgreSQL then estimates one row for `day = <the new day>` and picks
-plans that read the whole day (measured at 100,000 accounts: the accounts list
-15 ms -> 2 s, an account's health 5 ms -> 430 ms). Autovacuum analyzes a
+plans that read the whole day (the accounts list and an account's health went
+from milliseconds to seconds on the bench's data). Autovacuum analyzes a
 partition only after a tenth of it changed, i.e. every third day. So once the last
 chunk of a day is done (recompute_queue.days_finished), the recompute queue
 analyzes the partition if the day is unknown to its statistics (not among the
