@@ -97,7 +97,8 @@ def test_the_coo_reviews_a_small_known_data_set(page, live_server, screenshot_di
     assert rows.count() == 8
     assert page.locator("#account-list .path li.reached").count() > 6
     # Sorting by health puts the red account first.
-    page.locator("#account-list thead a", has_text="Health").click()
+    with page.expect_navigation():
+        page.locator("#account-list thead a", has_text="Health").click()
     page.wait_for_load_state("networkidle")
     assert "sort=score" in page.url
     save(page, screenshot_dir, "pipeline-vertical-small.png")
@@ -121,7 +122,10 @@ def test_the_coo_reviews_a_small_known_data_set(page, live_server, screenshot_di
 
     # The same review in Chinese, switched with the language menu as a person would.
     page.goto(f"{live_server.url}/pipeline/")
-    page.select_option("#language", "zh-hans")
+    # The menu posts a form and the page reloads: wait for that navigation, not for the old
+    # page's network to go idle (which it may be before the post has started).
+    with page.expect_navigation():
+        page.select_option("#language", "zh-hans")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     charts = charts_on(page)
@@ -159,7 +163,8 @@ def test_the_coo_reviews_the_demo_data(page, live_server, screenshot_dir):
 
     # A named customer of the story: Shanghai Mitsubishi Elevator, found by the search.
     page.fill("input[name=q]", "Mitsubishi")
-    page.locator(".filters button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator(".filters button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     page.locator('#account-list tr[data-account="sh-mitsubishi-elevator"] a').first.click()
     page.wait_for_url("**/accounts/sh-mitsubishi-elevator/**")
@@ -172,7 +177,8 @@ def test_the_coo_reviews_the_demo_data(page, live_server, screenshot_dir):
 
     # The same review in Chinese, switched with the language menu: the README's pipeline-zh.png.
     page.goto(f"{live_server.url}/pipeline/")
-    page.select_option("#language", "zh-hans")
+    with page.expect_navigation():
+        page.select_option("#language", "zh-hans")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "业务管线复盘"
     for chart in charts_on(page).values():

@@ -41,7 +41,8 @@ def test_coo_plans_a_trip_by_region(page, live_server, screenshot_dir, demo):
 
     region = regions[1]
     page.select_option("#id_region", region)
-    page.click("#plan-filters button[type=submit]")
+    with page.expect_navigation():
+        page.click("#plan-filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     shown = page.locator("section.plan-region").evaluate_all(
         "sections => sections.map(s => s.dataset.region)"
