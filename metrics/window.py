@@ -16,9 +16,10 @@ when the status of d − 1 is *current*:
 `plan_window` sorts a chunk of accounts into those two groups with three small
 queries (one day of the status table, and the rollup and connector rows of the
 window changed since the oldest status of d − 1, found by their (day, changed_at)
-indexes, entered once per day of the window). The connectors are carried from the feed rows of the day entering and
-the day leaving (`status_sql._carried_connectors_join`); the visit and requirement
-inputs are read again either way.
+indexes, entered once per day of the window). The connectors are carried from the
+feed rows of the day entering and the day leaving
+(`status_sql._carried_connectors_join`); the visit and requirement inputs are read
+again either way.
 """
 
 from __future__ import annotations

@@ -244,10 +244,10 @@ def _trend_counts(
     the first day whose window is full, `first_full_window_day`).
 
     One query for both trends. It is the one read that grows with accounts ×
-    days (37 days of every account's status rows), and past days change only when the metrics are recomputed;
-    so the answer is kept in the cache for `trend_cache_seconds()` (a
-    recompute shows in the trends at most that much later; a new policy
-    version starts a new key).
+    days (37 days of every account's status rows), and past days change only
+    when the metrics are recomputed; so the answer is kept in the cache for
+    `trend_cache_seconds()` (a recompute shows in the trends at most that much
+    later; a new policy version starts a new key).
     """
     seconds = trend_cache_seconds()
     policy_id, window = MetricPolicy.objects.order_by("-id").values_list(
