@@ -4,8 +4,8 @@ The feed and status tables are keyed by their natural key only (a composite
 primary key, no surrogate id) and their account/app/connector references carry
 no database foreign-key trigger: the ingest validates every reference in bulk
 before it writes, because a surrogate id plus FK checks cost several times the
-bare keyed upsert. Deleting an account still removes its
-rows through Django's on_delete.
+bare keyed upsert. Deleting an account still removes its rows through Django's
+on_delete.
 """
 
 from __future__ import annotations
